@@ -1,0 +1,133 @@
+package node
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// call is one pending request: a GenServer call, a system request or a
+// start. It is answered at most once. Calls are pooled, so a From carries
+// the generation it was made for and a stale From cannot answer a later
+// call that reuses the same record.
+type call struct {
+	state atomic.Uint64 // generation<<1 | answered
+	ch    chan result
+	timer *time.Timer
+}
+
+type result struct {
+	v   any
+	err error
+}
+
+// From identifies the caller of a GenServer call, so the server can answer
+// later (OTP's from): keep it, return NoReply, and call Reply when ready.
+type From struct {
+	c   *call
+	gen uint64
+}
+
+// Reply answers the call. It reports false if the call was answered
+// already or its caller gave up.
+func (f From) Reply(v any) bool {
+	if f.c == nil {
+		return false
+	}
+	return f.c.answer(f.gen, result{v: v})
+}
+
+// IsZero reports whether f identifies no call (a cast or plain message).
+func (f From) IsZero() bool { return f.c == nil }
+
+func (c *call) from() From { return From{c: c, gen: c.state.Load() >> 1} }
+
+func (c *call) answer(gen uint64, r result) bool {
+	if !c.state.CompareAndSwap(gen<<1, gen<<1|1) {
+		return false
+	}
+	c.ch <- r
+	return true
+}
+
+func (c *call) reply(v any) bool    { return c.answer(c.state.Load()>>1, result{v: v}) }
+func (c *call) fail(err error) bool { return c.answer(c.state.Load()>>1, result{err: err}) }
+
+// calls is a pool of call records with their channel and timer.
+type calls struct {
+	pool sync.Pool
+}
+
+func (cs *calls) get() *call {
+	if c, ok := cs.pool.Get().(*call); ok {
+		return c
+	}
+	return &call{ch: make(chan result, 1)}
+}
+
+// put recycles c once its answer has been taken. A call whose caller gave
+// up is not recycled: its answer may still arrive.
+func (cs *calls) put(c *call) {
+	c.state.Store((c.state.Load()>>1 + 1) << 1)
+	cs.pool.Put(c)
+}
+
+// await waits for c's answer up to d (no limit for d < 0).
+func (n *Node) await(c *call, d time.Duration) (any, error) {
+	if d < 0 {
+		r := <-c.ch
+		n.calls.put(c)
+		return r.v, r.err
+	}
+	if d >= coarseTimeout {
+		return n.awaitCoarse(c, d)
+	}
+	if c.timer == nil {
+		c.timer = time.NewTimer(d)
+	} else {
+		c.timer.Reset(d)
+	}
+	select {
+	case r := <-c.ch:
+		c.timer.Stop()
+		n.calls.put(c)
+		return r.v, r.err
+	case <-c.timer.C:
+		if s := c.state.Load(); s&1 == 1 || !c.state.CompareAndSwap(s, s|1) {
+			// Answered just now: take it rather than lose it.
+			r := <-c.ch
+			n.calls.put(c)
+			return r.v, r.err
+		}
+		return nil, ErrTimeout
+	}
+}
+
+// coarseTimeout is the shortest timeout measured with the node's idle
+// sweeps instead of a timer of its own. Calls wait 5 s by default, and
+// a timer per call costs more than the call: the sweeps already tick, and
+// a few tens of milliseconds more or less on a 5 s timeout do not matter.
+const coarseTimeout = time.Second
+
+func (n *Node) awaitCoarse(c *call, d time.Duration) (any, error) {
+	// Each sweep period passes between two sweeps; wait for enough of
+	// them, then look at the clock.
+	sweeps := int(d / n.idle.period)
+	for {
+		select {
+		case r := <-c.ch:
+			n.calls.put(c)
+			return r.v, r.err
+		case <-n.idle.current():
+			if sweeps--; sweeps > 0 {
+				continue
+			}
+			if s := c.state.Load(); s&1 == 1 || !c.state.CompareAndSwap(s, s|1) {
+				r := <-c.ch
+				n.calls.put(c)
+				return r.v, r.err
+			}
+			return nil, ErrTimeout
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package code
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// moduleKey is the form module names are compared in: case-insensitive, and
+// blind to underscores, so KV finds package kv and DemoServer finds
+// demo_server.go with package demoserver.
+func moduleKey(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "")
+}
+
+// findOnPath looks for the source of module name in dirs, in order: a file
+// name.go or a directory name/ whose package is name. As on BEAM, the first
+// match wins.
+func findOnPath(dirs []string, name string) (*Source, error) {
+	want := moduleKey(name)
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue // a missing directory on the code path is not an error
+		}
+		for _, wantDir := range []bool{false, true} {
+			for _, e := range entries {
+				if e.IsDir() != wantDir || moduleKey(strings.TrimSuffix(e.Name(), ".go")) != want {
+					continue
+				}
+				if !wantDir && (!strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go")) {
+					continue
+				}
+				src, err := ReadSource(filepath.Join(dir, e.Name()))
+				if err != nil || moduleKey(src.Name) != want {
+					continue
+				}
+				return src, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: %s (code path %v)", ErrNotFound, name, dirs)
+}

@@ -1,0 +1,71 @@
+package node
+
+import (
+	"sync"
+
+	"github.com/petermattis/goid"
+)
+
+// runningTable maps goroutine ids to the process whose code runs there, so
+// Self works in callbacks and module code without a handle being passed.
+// It is sharded by goroutine id: entries change on every call that runs a
+// callback on the caller's goroutine.
+type runningTable struct {
+	shards [64]runningShard
+}
+
+type runningShard struct {
+	mu sync.Mutex
+	m  map[int64]*process
+}
+
+func (t *runningTable) shard(id int64) *runningShard { return &t.shards[uint64(id)%64] }
+
+// swap records p for goroutine id and returns what was there.
+func (t *runningTable) swap(id int64, p *process) *process {
+	s := t.shard(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[int64]*process)
+	}
+	prev := s.m[id]
+	if p == nil {
+		delete(s.m, id)
+	} else {
+		s.m[id] = p
+	}
+	return prev
+}
+
+func (t *runningTable) get(id int64) *process {
+	s := t.shard(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[id]
+}
+
+func (n *Node) current() *process { return n.running.get(goid.Get()) }
+
+// enter records that p runs on the calling goroutine until leave.
+func (n *Node) enter(p *process) int64 {
+	id := goid.Get()
+	n.running.swap(id, p)
+	return id
+}
+
+func (n *Node) leave(id int64) { n.running.swap(id, nil) }
+
+// swapRunning records p as running on the calling goroutine for the span of
+// one callback and returns what to restore.
+func (n *Node) swapRunning(p *process) running {
+	id := goid.Get()
+	return running{id: id, prev: n.running.swap(id, p)}
+}
+
+func (n *Node) restoreRunning(r running) { n.running.swap(r.id, r.prev) }
+
+type running struct {
+	id   int64
+	prev *process
+}
