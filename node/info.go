@@ -115,7 +115,7 @@ func (p *process) status() Status {
 		Links: in.Links, Suspended: in.Status == Suspended,
 	}
 	if s := p.srv; s != nil {
-		st.State = s.state
+		st.State = snapshot(s.state)
 		st.Trace = s.debug != nil && s.debug.trace
 		if f := s.mod.Callbacks().FormatStatus; f != nil {
 			var shown any

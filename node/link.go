@@ -96,7 +96,8 @@ func (n *Node) monitor(watcher *process, dest Dest) Ref {
 	ref := n.newRef()
 	target := n.resolve(dest)
 	if target == nil {
-		watcher.deliver(envelope{kind: kindInfo, msg: Down{Ref: ref, Reason: ErrNoProc}})
+		pid, _ := dest.(PID)
+		watcher.deliver(envelope{kind: kindInfo, msg: Down{Ref: ref, PID: pid, Reason: ErrNoProc}})
 		return ref
 	}
 	target.mu.Lock()

@@ -56,7 +56,8 @@ func (s Sys) request(dest Dest, op sysOp, arg any) (any, error) {
 	return s.n.request(dest, envelope{kind: kindSys, sys: op, msg: arg}, s.timeout, "sys."+sysNames[op])
 }
 
-// GetState returns a GenServer's state.
+// GetState returns a copy of a GenServer's state, taken on the server's
+// goroutine, so the caller may read it while the server goes on.
 func (s Sys) GetState(dest Dest) (any, error) { return s.request(dest, sysGetState, nil) }
 
 // ReplaceState sets a GenServer's state to f(state) and returns the new
@@ -169,7 +170,7 @@ func (p *process) handleSys(e envelope) {
 	case sysStop:
 		p.terminate(e.msg)
 	case sysGetState:
-		e.call.reply(s.state)
+		e.call.reply(snapshot(s.state))
 	case sysReplaceState:
 		f := e.msg.(func(any) any)
 		var next any
@@ -178,7 +179,7 @@ func (p *process) handleSys(e envelope) {
 			return
 		}
 		s.state = next
-		e.call.reply(next)
+		e.call.reply(snapshot(next))
 	case sysChangeCode:
 		e.call.answerErr(p.changeCode(e.msg.(codeChange)))
 	case sysPrepare:

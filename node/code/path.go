@@ -19,6 +19,7 @@ func moduleKey(name string) string {
 // match wins.
 func findOnPath(dirs []string, name string) (*Source, error) {
 	want := moduleKey(name)
+	var bad error // a candidate that could not be read, reported if nothing else matches
 	for _, dir := range dirs {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
@@ -33,12 +34,20 @@ func findOnPath(dirs []string, name string) (*Source, error) {
 					continue
 				}
 				src, err := ReadSource(filepath.Join(dir, e.Name()))
-				if err != nil || moduleKey(src.Name) != want {
+				if err != nil {
+					if bad == nil {
+						bad = err
+					}
 					continue
 				}
-				return src, nil
+				if moduleKey(src.Name) == want {
+					return src, nil
+				}
 			}
 		}
+	}
+	if bad != nil {
+		return nil, bad
 	}
 	return nil, fmt.Errorf("%w: %s (code path %v)", ErrNotFound, name, dirs)
 }

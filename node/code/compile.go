@@ -1,0 +1,114 @@
+package code
+
+import (
+	"fmt"
+	"go/token"
+	"io/fs"
+	"reflect"
+
+	"github.com/traefik/yaegi/interp"
+)
+
+// Object is a compiled module version that is not loaded yet, what Erlang
+// calls object code. Compile makes one and Install loads it; a release
+// compiles every module of an upgrade before it loads any.
+type Object struct {
+	v         *version
+	installed bool // guarded by the Server's mutex
+}
+
+// Info describes the compiled version.
+func (o *Object) Info() ModuleInfo { return o.v.info() }
+
+// Compile compiles src in an interpreter of its own. The module's package
+// vars are initialized and its init functions run; nothing else changes
+// until Install, and a failure leaves no trace. Errors are CompileErrors
+// (possibly joined) or a CallbackError.
+func (s *Server) Compile(src *Source) (*Object, error) {
+	// An interpreter for this version alone: yaegi cannot evaluate a
+	// package twice in one interpreter ("redeclared in this block").
+	i := interp.New(interp.Options{SourcecodeFilesystem: noSource{}})
+	fset := i.FileSet()
+	p, err := parse(fset, src)
+	if err != nil {
+		return nil, err
+	}
+	vsn, err := p.vsn(fset)
+	if err != nil {
+		return nil, err
+	}
+	if vsn == "" {
+		vsn = src.Hash
+	}
+	v := &version{name: src.Name, vsn: vsn, hash: src.Hash, path: src.Path}
+	u, err := s.resolveImports(fset, p, v)
+	if err != nil {
+		return nil, err
+	}
+	exported, err := build(i, p, u, position(fset, p))
+	if err != nil {
+		return nil, err
+	}
+	v.funcs, v.other = split(exported)
+	if v.cb, err = callbacks(v, exported); err != nil {
+		return nil, err
+	}
+	return &Object{v: v}, nil
+}
+
+// build compiles and runs the package in i and returns its exported
+// symbols. It is the boundary with the interpreter, which can panic on
+// input it does not expect (yaegi issues #982, #1593): such a panic
+// becomes a CompileError at the package clause.
+func build(i *interp.Interpreter, p *parsed, u *uses, at token.Position) (exported map[string]reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errorAt(p.name, at, fmt.Sprintf("the interpreter failed on this module: %v", r))
+		}
+	}()
+	if err := u.apply(i); err != nil {
+		return nil, errorAt(p.name, at, err.Error())
+	}
+	prog, err := i.CompileAST(p.merged())
+	if err != nil {
+		return nil, compileError(p.name, err)
+	}
+	if _, err := i.Execute(prog); err != nil {
+		ce := errorAt(p.name, at, "init failed: "+err.Error())
+		ce.Err = err
+		return nil, ce
+	}
+	return i.Symbols(p.name)[p.name], nil
+}
+
+// split separates exported functions, which importers reach through stubs,
+// from constants and types, which they are given as they are. Package vars
+// are left out: an importer would read the version current when it
+// imported, and keep that version alive.
+func split(exported map[string]reflect.Value) (funcs, other map[string]reflect.Value) {
+	funcs = make(map[string]reflect.Value)
+	other = make(map[string]reflect.Value)
+	for name, val := range exported {
+		switch {
+		case !val.IsValid():
+		case val.CanAddr(): // a package var: the interpreter hands out its storage
+		case val.Kind() == reflect.Func:
+			funcs[name] = val
+		default:
+			other[name] = val
+		}
+	}
+	return funcs, other
+}
+
+func position(fset *token.FileSet, p *parsed) token.Position {
+	return fset.Position(p.files[0].Name.Pos())
+}
+
+// noSource is the interpreter's source file system: empty, so that an
+// import is never compiled from disk behind the code server's back.
+type noSource struct{}
+
+func (noSource) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}

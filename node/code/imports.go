@@ -1,0 +1,112 @@
+package code
+
+import (
+	"fmt"
+	"go/token"
+	"path"
+	"strconv"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	gen "github.com/traefik/yaegi/stdlib/generic"
+
+	"github.com/gexdev/gex/node/symbols"
+)
+
+// stdIndex maps the import paths of the standard library to their keys in
+// stdlib.Symbols ("math/rand" to "math/rand/rand").
+func stdIndex() map[string]string {
+	idx := make(map[string]string, len(stdlib.Symbols))
+	for k := range stdlib.Symbols {
+		if dir := path.Dir(k); dir != "." && dir != "github.com/traefik/yaegi/stdlib" {
+			idx[dir] = k
+		}
+	}
+	return idx
+}
+
+// genericStd are the packages of the standard library the interpreter
+// compiles from source, because yaegi extract cannot wrap generics.
+var genericStd = map[string]bool{"cmp": true, "maps": true, "slices": true}
+
+// uses is what one module version's interpreter is given.
+type uses struct {
+	exports interp.Exports
+	pinned  interp.Exports // given after exports: Use merges them into the same packages
+	generic bool           // compile the generic standard library sources too
+}
+
+// resolveImports gives each import of the module its symbols: the standard
+// library, the node (bound to this server's node and pinned to v), the
+// migration helpers, or another loaded module's stable stubs. Only what the
+// module imports is given: handing an interpreter the whole standard library
+// costs milliseconds per version.
+func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version) (*uses, error) {
+	u := &uses{exports: interp.Exports{}, pinned: interp.Exports{}}
+	for _, is := range p.imports {
+		ipath, _ := strconv.Unquote(is.Path.Value)
+		if err := s.resolveImport(u, ipath, v); err != nil {
+			return nil, errorAt(p.name, fset.Position(is.Pos()), err.Error())
+		}
+	}
+	return u, nil
+}
+
+func (s *Server) resolveImport(u *uses, ipath string, v *version) error {
+	switch ipath {
+	case nodePath:
+		u.exports[nodeKey] = s.nodeSyms
+		u.pinned[nodeKey] = spawnSymbols(s.node, v)
+		return nil
+	case migratePath:
+		u.exports[migrateKey] = symbols.Symbols[migrateKey]
+		return nil
+	}
+	if k, ok := s.std[ipath]; ok {
+		s.useStd(u, ipath, k)
+		return nil
+	}
+	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {
+		return fmt.Errorf("module %s imports itself", v.name)
+	}
+	syms, name, err := s.moduleSymbols(path.Base(ipath))
+	if err != nil {
+		return fmt.Errorf("import %q: %w (a module may import the standard library, "+
+			"%s, %s and loaded modules)", ipath, err, nodePath, migratePath)
+	}
+	u.exports[ipath+"/"+name] = syms
+	return nil
+}
+
+func (s *Server) useStd(u *uses, ipath, k string) {
+	u.exports["."] = stdlib.Symbols["."] // wrappers for interfaces that fmt, json, ... test for
+	u.generic = u.generic || genericStd[ipath]
+	syms := stdlib.Symbols[k]
+	if ipath == "fmt" {
+		// Use takes a "fmt/fmt" key to mean "the whole standard library" and
+		// then compiles the generic sources (3-7 ms) and redirects stdio. The
+		// key "fmt//fmt" names the same package (Use splits keys with
+		// path.Dir and path.Base, which clean them) without that cost.
+		k = "fmt//fmt"
+	}
+	u.exports[k] = syms
+}
+
+// apply gives the interpreter what u holds.
+func (u *uses) apply(i *interp.Interpreter) error {
+	if err := i.Use(u.exports); err != nil {
+		return err
+	}
+	if err := i.Use(u.pinned); err != nil {
+		return err
+	}
+	if !u.generic {
+		return nil
+	}
+	for _, src := range gen.Sources {
+		if _, err := i.Compile(src); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package code
+
+import (
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/gexdev/gex/node"
+)
+
+// version is one compiled version of a module: its own interpreter, reached
+// through the values taken from it. Nothing outside the version refers to
+// the interpreter, so a purged version is garbage once its processes end.
+type version struct {
+	name   string // package name
+	vsn    string // const Vsn, or the source hash
+	hash   string
+	path   string
+	loaded time.Time // set by Install
+
+	funcs map[string]reflect.Value // exported functions, as the interpreter wraps them
+	other map[string]reflect.Value // exported constants and types
+	cb    *node.Callbacks          // converted once: the runtime calls them for every message
+	pins  pins                     // processes spawned by this version's code
+}
+
+// ModuleInfo describes a loaded module version.
+type ModuleInfo struct {
+	Name    string    // package name: "kv"
+	Vsn     string    // const Vsn, or the source hash when the module declares none
+	Hash    string    // hex MD5 of the source files
+	Path    string    // the file or directory the source was read from
+	Loaded  time.Time // zero for an Object not installed yet
+	Exports []string  // exported functions, sorted
+	OldVsn  string    // the version of the old code still held, "" if none
+}
+
+func (v *version) info() ModuleInfo {
+	exports := make([]string, 0, len(v.funcs))
+	for name := range v.funcs {
+		exports = append(exports, name)
+	}
+	sort.Strings(exports)
+	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: v.loaded, Exports: exports}
+}
