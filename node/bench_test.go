@@ -30,7 +30,7 @@ func startNode(tb testing.TB) *Node {
 func BenchmarkCall(b *testing.B) {
 	b.Run("compiled", func(b *testing.B) {
 		n := startNode(b)
-		pid, err := n.StartServer(counter{}, nil)
+		pid, err := n.StartServer(Compiled("counter", counter{}), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,11 +51,12 @@ func BenchmarkIdleProcess(b *testing.B) {
 	const procs = 100_000
 	for i := 0; i < b.N; i++ {
 		n := startNode(b)
+		mod := Compiled("counter", counter{})
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		for j := 0; j < procs; j++ {
-			if _, err := n.StartServer(counter{}, nil); err != nil {
+			if _, err := n.StartServer(mod, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -74,9 +75,10 @@ func BenchmarkChangeCode(b *testing.B) {
 	for _, procs := range []int{1, 1000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
 			n := startNode(b)
+			mod := Compiled("counter", counter{})
 			pids := make([]PID, procs)
 			for i := range pids {
-				pid, err := n.StartServer(counter{}, nil)
+				pid, err := n.StartServer(mod, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -46,6 +46,10 @@ func (n *Node) SpawnOpts(f func(p *Proc), opts SpawnOptions) PID {
 	}
 	p := n.newProcess(funcProc, parentPID)
 	p.fn = &funcState{}
+	if n.stopping.Load() {
+		p.finish(Killed)
+		return p.pid
+	}
 	p.wake = make(chan struct{}, 1)
 	p.module, p.vsn = opts.Module, opts.Vsn
 	p.active = true

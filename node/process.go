@@ -126,6 +126,9 @@ func (p *process) finish(reason any) bool {
 	}
 	p.dead = true
 	p.reason = reason
+	// Deferred calls belong to the goroutine running the server, if any;
+	// it fails them when it sees the process dead (see settle).
+	unowned := !p.active
 	pending := append(p.sysq.drain(), p.msgq.drain()...)
 	links, monitors, name, done := p.links, p.monitors, p.name, p.done
 	p.links, p.monitors = nil, nil
@@ -141,7 +144,7 @@ func (p *process) finish(reason any) bool {
 	for _, e := range pending {
 		bounce(p.pid, e, reason)
 	}
-	if p.srv != nil {
+	if p.srv != nil && (unowned || p.n.current() == p) {
 		p.srv.failPending(p.pid, reason)
 	}
 	for pid, q := range links {

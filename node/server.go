@@ -121,6 +121,7 @@ func (p *process) serve() {
 		}
 		if !ok {
 			if p.dead || !linger {
+				p.settle()
 				p.stopServing()
 				return
 			}
@@ -432,6 +433,15 @@ func (p *process) runHere(e envelope) {
 		p.n.goroutine(p.serve)
 		return
 	}
+	p.settle()
 	p.active = false
 	p.mu.Unlock()
+}
+
+// settle fails the deferred calls of a server killed while another
+// goroutine ran it. mu must be held by the server's owner.
+func (p *process) settle() {
+	if p.dead && p.srv != nil && len(p.srv.pending) > 0 {
+		p.srv.failPending(p.pid, p.reason)
+	}
 }
