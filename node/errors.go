@@ -94,3 +94,11 @@ func formatReason(r any) string {
 	}
 	return fmt.Sprint(r)
 }
+
+// Supervisor errors beyond child management (supervisor.go).
+var (
+	// ErrBadSpec: a supervisor or child spec that cannot work: no ID, no Start, an unknown strategy.
+	ErrBadSpec = errors.New("invalid supervisor spec")
+	// ErrNotSupervisor: a supervisor request sent to a process that is not a supervisor.
+	ErrNotSupervisor = errors.New("not a supervisor")
+)

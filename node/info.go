@@ -30,8 +30,8 @@ type ProcessInfo struct {
 	Parent      PID
 }
 
-// ProcessInfo describes one process.
-func (n *Node) ProcessInfo(pid PID) (ProcessInfo, error) {
+// Info describes one process, as Erlang's process_info.
+func (n *Node) Info(pid PID) (ProcessInfo, error) {
 	p := n.lookup(pid)
 	if p == nil {
 		return ProcessInfo{}, &CallError{Op: "process_info", Dest: pid, Err: ErrNoProc}

@@ -126,8 +126,16 @@ func (n *Node) Stop() error {
 
 func (n *Node) stop() {
 	n.stopping.Store(true)
-	for _, p := range n.roots() {
-		n.shutdownProc(p, Shutdown, n.shutdown)
+	// Stopping a root can make roots of processes it did not stop itself
+	// (a supervisor whose parent was a plain process): go round again.
+	for round := 0; round < 100; round++ {
+		roots := n.roots()
+		if len(roots) == 0 {
+			break
+		}
+		for _, p := range roots {
+			n.shutdownProc(PID{}, p, Shutdown, n.shutdown)
+		}
 	}
 	for _, p := range n.all() {
 		p.kill(Killed)

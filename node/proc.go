@@ -47,12 +47,12 @@ func (n *Node) SpawnOpts(f func(p *Proc), opts SpawnOptions) PID {
 	p := n.newProcess(funcProc, parentPID)
 	p.fn = &funcState{}
 	if n.stopping.Load() {
-		p.finish(Killed)
-		return p.pid
+		return p.pid // never runs: the node is going down
 	}
 	p.wake = make(chan struct{}, 1)
 	p.module, p.vsn = opts.Module, opts.Vsn
 	p.active = true
+	n.add(p)
 	if opts.Link && parent != nil {
 		link(parent, p)
 	}

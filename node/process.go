@@ -43,11 +43,15 @@ type process struct {
 	fn          *funcState    // funcProc
 }
 
+// newProcess makes a process record; add publishes it once set up.
 func (n *Node) newProcess(kind procKind, parent PID) *process {
-	p := &process{n: n, pid: PID{id: n.nextPID.Add(1)}, kind: kind, parent: parent}
+	return &process{n: n, pid: PID{id: n.nextPID.Add(1)}, kind: kind, parent: parent}
+}
+
+// add makes p visible to lookups, Processes and Stop.
+func (n *Node) add(p *process) {
 	n.procs.Store(p.pid.id, p)
 	n.count.Add(1)
-	return p
 }
 
 // deliver queues e and makes sure some goroutine will look at it.
@@ -215,10 +219,14 @@ func (p *process) onSignal(e envelope) any {
 	p.mu.Lock()
 	trap := p.trapExit
 	p.mu.Unlock()
+	fromParent := p.kind == serverProc && !p.parent.IsZero() && e.from == p.parent
 	switch {
 	case reason == Kill && !trap:
 		return Killed
-	case trap && !(p.kind == serverProc && e.from == p.parent && !p.parent.IsZero()):
+	case trap && fromParent:
+		// A GenServer stops with its parent, whatever the reason (OTP).
+		return reason
+	case trap:
 		p.deliver(envelope{kind: kindInfo, msg: ExitSignal{From: e.from, Reason: reason}})
 		return nil
 	case reason == Normal && e.from != p.pid:

@@ -135,10 +135,10 @@ func TestLinksAndExitSignals(t *testing.T) {
 				}
 			}
 			if tc.wantDead {
-				eventually(t, "watcher dead", func() bool { _, err := n.ProcessInfo(watcher); return err != nil })
+				eventually(t, "watcher dead", func() bool { _, err := n.Info(watcher); return err != nil })
 			} else {
 				time.Sleep(10 * time.Millisecond)
-				if _, err := n.ProcessInfo(watcher); err != nil {
+				if _, err := n.Info(watcher); err != nil {
 					t.Fatal("watcher died")
 				}
 			}
@@ -237,7 +237,7 @@ func TestProcessInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := n.ProcessInfo(pid)
+	in, err := n.Info(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestProcessInfo(t *testing.T) {
 	}
 	n.Sys().Suspend(pid)
 	n.Cast(pid, putReq{"a", 1})
-	if in, _ := n.ProcessInfo(pid); in.Status != Suspended || in.QueueLen != 1 {
+	if in, _ := n.Info(pid); in.Status != Suspended || in.QueueLen != 1 {
 		t.Fatalf("suspended info %+v", in)
 	}
 }

@@ -77,6 +77,7 @@ func (n *Node) startServer(mod any, arg any, linked bool, opts []StartOption) (P
 	p := n.newProcess(serverProc, parentPID)
 	p.srv = &server{mod: m}
 	p.module = m.Name()
+	n.add(p)
 	if cfg.name != "" {
 		if err := n.register(cfg.name, p); err != nil {
 			p.finish(Normal)
@@ -378,14 +379,14 @@ func (n *Node) StopServer(dest Dest, reason any) error {
 	}
 }
 
-// shutdownProc stops p as a supervisor does: a shutdown signal, then Kill
-// if p has not exited within d.
-func (n *Node) shutdownProc(p *process, reason any, d time.Duration) {
+// shutdownProc stops p as a supervisor does: a shutdown signal from from,
+// then Kill if p has not exited within d.
+func (n *Node) shutdownProc(from PID, p *process, reason any, d time.Duration) {
 	done := p.wait()
 	if p.kind == serverProc {
 		p.deliver(envelope{kind: kindSys, sys: sysStop, msg: reason})
 	} else {
-		p.signal(PID{}, reason, false)
+		p.signal(from, reason, false)
 	}
 	if d < 0 {
 		<-done

@@ -85,7 +85,7 @@ func TestCallErrors(t *testing.T) {
 			n.Cast(victim, blockReq{release})
 			errc := make(chan error)
 			go func() { _, err := n.Call(victim, getReq{"a"}); errc <- err }()
-			eventually(t, "call queued", func() bool { in, _ := n.ProcessInfo(victim); return in.QueueLen == 1 })
+			eventually(t, "call queued", func() bool { in, _ := n.Info(victim); return in.QueueLen == 1 })
 			n.Exit(victim, Kill)
 			err := <-errc
 			close(release)
@@ -164,7 +164,7 @@ func TestSuspendKeepsQueueInOrder(t *testing.T) {
 	if err != nil || state.(map[string]any)["last"] != nil {
 		t.Fatalf("state while suspended: %v %v", state, err)
 	}
-	if in, _ := n.ProcessInfo(pid); in.QueueLen != 200 {
+	if in, _ := n.Info(pid); in.QueueLen != 200 {
 		t.Fatalf("queue length %d", in.QueueLen)
 	}
 	callDone := make(chan any)
@@ -302,11 +302,11 @@ func TestSysTable(t *testing.T) {
 			if err := sys.Suspend(pid); err != nil {
 				return nil, err
 			}
-			in, _ := n.ProcessInfo(pid)
+			in, _ := n.Info(pid)
 			sys.Resume(pid)
 			return in.Status, nil
 		}, func(t *testing.T, pid PID, v any, err error) {
-			in, _ := n.ProcessInfo(pid)
+			in, _ := n.Info(pid)
 			if err != nil || v != Suspended || in.Status == Suspended {
 				t.Fatalf("%v %v %v", v, in.Status, err)
 			}
@@ -392,7 +392,7 @@ func TestBatchIsAllOrNothing(t *testing.T) {
 		if s.(map[string]any)["migrated_from"] != "0" {
 			t.Fatalf("%v not migrated", pid)
 		}
-		if in, _ := n.ProcessInfo(pid); in.Status == Suspended {
+		if in, _ := n.Info(pid); in.Status == Suspended {
 			t.Fatalf("%v left suspended", pid)
 		}
 	}

@@ -32,10 +32,10 @@ var sysNames = [...]string{
 	sysLog: "log", sysGetLog: "get_log", sysStatistics: "statistics",
 }
 
-// Sys sends system messages, as Erlang's sys module: they are served ahead
+// System sends system messages, as Erlang's sys module: they are served ahead
 // of ordinary messages and also while a process is suspended. Get one from
 // Node.Sys.
-type Sys struct {
+type System struct {
 	n       *Node
 	timeout time.Duration
 	out     io.Writer
@@ -43,31 +43,31 @@ type Sys struct {
 
 // Sys returns the node's system-message interface, with the node's call
 // timeout and traces going to the node's logger.
-func (n *Node) Sys() Sys { return Sys{n: n, timeout: n.timeout} }
+func (n *Node) Sys() System { return System{n: n, timeout: n.timeout} }
 
 // WithTimeout returns s with another timeout for each request.
-func (s Sys) WithTimeout(d time.Duration) Sys { s.timeout = d; return s }
+func (s System) WithTimeout(d time.Duration) System { s.timeout = d; return s }
 
 // WithOutput returns s whose Trace prints to w (a console session's output)
 // instead of the node's logger.
-func (s Sys) WithOutput(w io.Writer) Sys { s.out = w; return s }
+func (s System) WithOutput(w io.Writer) System { s.out = w; return s }
 
-func (s Sys) request(dest Dest, op sysOp, arg any) (any, error) {
+func (s System) request(dest Dest, op sysOp, arg any) (any, error) {
 	return s.n.request(dest, envelope{kind: kindSys, sys: op, msg: arg}, s.timeout, "sys."+sysNames[op])
 }
 
 // GetState returns a copy of a GenServer's state, taken on the server's
 // goroutine, so the caller may read it while the server goes on.
-func (s Sys) GetState(dest Dest) (any, error) { return s.request(dest, sysGetState, nil) }
+func (s System) GetState(dest Dest) (any, error) { return s.request(dest, sysGetState, nil) }
 
 // ReplaceState sets a GenServer's state to f(state) and returns the new
 // state. If f panics the state is left as it was.
-func (s Sys) ReplaceState(dest Dest, f func(state any) any) (any, error) {
+func (s System) ReplaceState(dest Dest, f func(state any) any) (any, error) {
 	return s.request(dest, sysReplaceState, f)
 }
 
 // GetStatus returns what the process tells about itself.
-func (s Sys) GetStatus(dest Dest) (Status, error) {
+func (s System) GetStatus(dest Dest) (Status, error) {
 	v, err := s.request(dest, sysGetStatus, nil)
 	if err != nil {
 		return Status{}, err
@@ -77,34 +77,34 @@ func (s Sys) GetStatus(dest Dest) (Status, error) {
 
 // Suspend stops the process from taking ordinary messages; they stay
 // queued, in order, until Resume. System messages are still served.
-func (s Sys) Suspend(dest Dest) error { _, err := s.request(dest, sysSuspend, nil); return err }
+func (s System) Suspend(dest Dest) error { _, err := s.request(dest, sysSuspend, nil); return err }
 
 // Resume undoes Suspend.
-func (s Sys) Resume(dest Dest) error { _, err := s.request(dest, sysResume, nil); return err }
+func (s System) Resume(dest Dest) error { _, err := s.request(dest, sysResume, nil); return err }
 
 // ChangeCode asks a suspended GenServer to migrate its state to the
 // current version of module by calling that version's CodeChange(oldVsn,
 // state, extra). If CodeChange fails or panics the process keeps its state
 // and the error is returned.
-func (s Sys) ChangeCode(dest Dest, module string, oldVsn string, extra any) error {
+func (s System) ChangeCode(dest Dest, module string, oldVsn string, extra any) error {
 	_, err := s.request(dest, sysChangeCode, codeChange{module: module, oldVsn: oldVsn, extra: extra})
 	return err
 }
 
 // Trace turns printing of every message in and out of the process on or off.
-func (s Sys) Trace(dest Dest, on bool) error {
+func (s System) Trace(dest Dest, on bool) error {
 	_, err := s.request(dest, sysTrace, traceReq{on: on, out: s.out})
 	return err
 }
 
 // Log turns on or off keeping the last n events (n ≤ 0 means 10).
-func (s Sys) Log(dest Dest, on bool, n int) error {
+func (s System) Log(dest Dest, on bool, n int) error {
 	_, err := s.request(dest, sysLog, logReq{on: on, n: n})
 	return err
 }
 
 // GetLog returns the events kept since Log was turned on, oldest first.
-func (s Sys) GetLog(dest Dest) ([]Event, error) {
+func (s System) GetLog(dest Dest) ([]Event, error) {
 	v, err := s.request(dest, sysGetLog, nil)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (s Sys) GetLog(dest Dest) ([]Event, error) {
 }
 
 // Statistics returns the process's message counters.
-func (s Sys) Statistics(dest Dest) (Stats, error) {
+func (s System) Statistics(dest Dest) (Stats, error) {
 	v, err := s.request(dest, sysStatistics, nil)
 	if err != nil {
 		return Stats{}, err
@@ -254,6 +254,10 @@ func (p *process) init(e envelope) {
 		err = pe
 	}
 	if err != nil {
+		// The starter gets the error, not an exit signal too (OTP 26).
+		if parent := p.n.lookup(p.parent); parent != nil {
+			p.n.unlink(parent, p.pid)
+		}
 		e.call.fail(err)
 		p.finish(&InitError{Module: p.module, Err: err})
 		return
