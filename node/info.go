@@ -59,6 +59,9 @@ func (n *Node) PIDs() []PID {
 	return out
 }
 
+// IsAlive reports whether pid names a live process.
+func (n *Node) IsAlive(pid PID) bool { return n.lookup(pid) != nil }
+
 // ProcessCount returns how many processes are alive.
 func (n *Node) ProcessCount() int { return int(n.count.Load()) }
 

@@ -51,6 +51,10 @@ func (n *Node) SpawnOpts(f func(p *Proc), opts SpawnOptions) PID {
 	}
 	p.wake = make(chan struct{}, 1)
 	p.module, p.vsn = opts.Module, opts.Vsn
+	if opts.Module == "" && parent != nil && parent.kind == funcProc {
+		// Code spawned by a pinned function runs the same version.
+		p.module, p.vsn = parent.pinned()
+	}
 	p.active = true
 	n.add(p)
 	if opts.Link && parent != nil {
@@ -187,4 +191,10 @@ func (pr *Proc) Demonitor(ref Ref) { pr.p.n.demonitor(ref) }
 // SpawnLink starts f in a new process linked to this one.
 func (pr *Proc) SpawnLink(f func(*Proc)) PID {
 	return pr.p.n.SpawnOpts(f, SpawnOptions{Link: true})
+}
+
+func (p *process) pinned() (module, vsn string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.module, p.vsn
 }

@@ -48,6 +48,11 @@ func spawnSymbols(n *node.Node, v *version) map[string]reflect.Value {
 		}
 		pid := n.SpawnOpts(f, opts)
 		v.pins.add(n, pid)
+		if v.purged.Load() {
+			// Spawned by a process of a purged version while the purge ran:
+			// it runs code that is gone, as its parent does.
+			n.Exit(pid, node.Kill)
+		}
 		return pid
 	}
 	return map[string]reflect.Value{

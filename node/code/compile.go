@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"io/fs"
 	"reflect"
+	"slices"
 
 	"github.com/traefik/yaegi/interp"
 )
@@ -24,28 +25,33 @@ func (o *Object) Info() ModuleInfo { return o.v.info() }
 // vars are initialized and its init functions run; nothing else changes
 // until Install, and a failure leaves no trace. Errors are CompileErrors
 // (possibly joined) or a CallbackError.
-func (s *Server) Compile(src *Source) (*Object, error) {
+func (s *Server) Compile(src *Source) (*Object, error) { return s.compile(src, nil) }
+
+// compile is Compile with the chain of modules whose imports led to src.
+func (s *Server) compile(src *Source, chain []string) (*Object, error) {
+	if err := s.checkName(src); err != nil {
+		return nil, err
+	}
+	v := &version{name: src.Name, hash: src.Hash, path: src.Path}
 	// An interpreter for this version alone: yaegi cannot evaluate a
 	// package twice in one interpreter ("redeclared in this block").
-	i := interp.New(interp.Options{SourcecodeFilesystem: noSource{}})
+	i := interp.New(interp.Options{SourcecodeFilesystem: noSource{}, Stderr: s.stderr(v)})
 	fset := i.FileSet()
 	p, err := parse(fset, src)
 	if err != nil {
 		return nil, err
 	}
-	vsn, err := p.vsn(fset)
+	if v.vsn, err = p.vsn(fset); err != nil {
+		return nil, err
+	}
+	if v.vsn == "" {
+		v.vsn = src.Hash
+	}
+	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{moduleKey(v.name)}))
 	if err != nil {
 		return nil, err
 	}
-	if vsn == "" {
-		vsn = src.Hash
-	}
-	v := &version{name: src.Name, vsn: vsn, hash: src.Hash, path: src.Path}
-	u, err := s.resolveImports(fset, p, v)
-	if err != nil {
-		return nil, err
-	}
-	exported, err := build(i, p, u, position(fset, p))
+	exported, err := evaluate(i, p, u, position(fset, p))
 	if err != nil {
 		return nil, err
 	}
@@ -56,14 +62,25 @@ func (s *Server) Compile(src *Source) (*Object, error) {
 	return &Object{v: v}, nil
 }
 
-// build compiles and runs the package in i and returns its exported
+// checkName refuses a module named like a standard library package: its
+// importers and the console import it by its name, which would give them
+// the standard library's package instead.
+func (s *Server) checkName(src *Source) error {
+	if _, std := s.std[src.Name]; !std {
+		return nil
+	}
+	return errorAt(src.Name, token.Position{Filename: src.Files[0].Name, Line: 1}, fmt.Sprintf(
+		"package %s: the name of a standard library package; a module needs a name of its own", src.Name))
+}
+
+// evaluate compiles and runs the package in i and returns its exported
 // symbols. It is the boundary with the interpreter, which can panic on
 // input it does not expect (yaegi issues #982, #1593): such a panic
 // becomes a CompileError at the package clause.
-func build(i *interp.Interpreter, p *parsed, u *uses, at token.Position) (exported map[string]reflect.Value, err error) {
+func evaluate(i *interp.Interpreter, p *parsed, u *uses, at token.Position) (exported map[string]reflect.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = errorAt(p.name, at, fmt.Sprintf("the interpreter failed on this module: %v", r))
+			err = panicError(p.name, at, r)
 		}
 	}()
 	if err := u.apply(i); err != nil {
@@ -79,6 +96,18 @@ func build(i *interp.Interpreter, p *parsed, u *uses, at token.Position) (export
 		return nil, ce
 	}
 	return i.Symbols(p.name)[p.name], nil
+}
+
+// panicError turns a panic of the interpreter into a CompileError, at the
+// position the panic names ("file:line:col: CFG post-order panic: ...") or
+// else at the package clause.
+func panicError(module string, at token.Position, r any) error {
+	ce, ok := compileError(module, fmt.Errorf("%v", r)).(*CompileError)
+	if !ok || ce.File == "" {
+		ce = errorAt(module, at, fmt.Sprint(r))
+	}
+	ce.Msg = "the interpreter failed on this code: " + ce.Msg
+	return ce
 }
 
 // split separates exported functions, which importers reach through stubs,

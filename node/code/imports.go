@@ -25,9 +25,15 @@ func stdIndex() map[string]string {
 	return idx
 }
 
-// genericStd are the packages of the standard library the interpreter
-// compiles from source, because yaegi extract cannot wrap generics.
-var genericStd = map[string]bool{"cmp": true, "maps": true, "slices": true}
+// genericStd reports whether the interpreter compiles a package of the
+// standard library from source, because yaegi extract cannot wrap generics.
+func genericStd(ipath string) bool {
+	switch ipath {
+	case "cmp", "maps", "slices":
+		return true
+	}
+	return false
+}
 
 // uses is what one module version's interpreter is given.
 type uses struct {
@@ -38,21 +44,25 @@ type uses struct {
 
 // resolveImports gives each import of the module its symbols: the standard
 // library, the node (bound to this server's node and pinned to v), the
-// migration helpers, or another loaded module's stable stubs. Only what the
-// module imports is given: handing an interpreter the whole standard library
-// costs milliseconds per version.
-func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version) (*uses, error) {
+// migration helpers, or another module's stable stubs, loading that module
+// from the code path if it is not loaded (chain lists the modules whose
+// imports led here, to refuse cycles). Only what the module imports is
+// given: handing an interpreter the whole standard library costs
+// milliseconds per version.
+func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version, chain []string) (*uses, error) {
 	u := &uses{exports: interp.Exports{}, pinned: interp.Exports{}}
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
-		if err := s.resolveImport(u, ipath, v); err != nil {
-			return nil, errorAt(p.name, fset.Position(is.Pos()), err.Error())
+		if err := s.resolveImport(u, ipath, v, chain); err != nil {
+			ce := errorAt(p.name, fset.Position(is.Pos()), err.Error())
+			ce.Err = err
+			return nil, ce
 		}
 	}
 	return u, nil
 }
 
-func (s *Server) resolveImport(u *uses, ipath string, v *version) error {
+func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string) error {
 	switch ipath {
 	case nodePath:
 		u.exports[nodeKey] = s.nodeSyms
@@ -69,7 +79,7 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version) error {
 	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
 	}
-	syms, name, err := s.moduleSymbols(path.Base(ipath))
+	syms, name, err := s.moduleSymbols(path.Base(ipath), chain)
 	if err != nil {
 		return fmt.Errorf("import %q: %w (a module may import the standard library, "+
 			"%s, %s and loaded modules)", ipath, err, nodePath, migratePath)
@@ -80,7 +90,7 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version) error {
 
 func (s *Server) useStd(u *uses, ipath, k string) {
 	u.exports["."] = stdlib.Symbols["."] // wrappers for interfaces that fmt, json, ... test for
-	u.generic = u.generic || genericStd[ipath]
+	u.generic = u.generic || genericStd(ipath)
 	syms := stdlib.Symbols[k]
 	if ipath == "fmt" {
 		// Use takes a "fmt/fmt" key to mean "the whole standard library" and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -50,4 +51,25 @@ func findOnPath(dirs []string, name string) (*Source, error) {
 		return nil, bad
 	}
 	return nil, fmt.Errorf("%w: %s (code path %v)", ErrNotFound, name, dirs)
+}
+
+// Path returns the code path.
+func (s *Server) Path() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.path)
+}
+
+// SetPath replaces the code path.
+func (s *Server) SetPath(dirs []string) {
+	s.mu.Lock()
+	s.path = slices.Clone(dirs)
+	s.mu.Unlock()
+}
+
+// AddPath appends directories to the code path.
+func (s *Server) AddPath(dirs ...string) {
+	s.mu.Lock()
+	s.path = append(s.path, dirs...)
+	s.mu.Unlock()
 }

@@ -41,7 +41,7 @@ func (p *pins) live(n *node.Node) []node.PID {
 
 func (p *pins) dropDead(n *node.Node) {
 	for pid := range p.pids {
-		if _, err := n.ProcessInfo(pid); err != nil {
+		if _, err := n.Info(pid); err != nil {
 			delete(p.pids, pid)
 		}
 	}

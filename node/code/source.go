@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -29,7 +30,8 @@ type File struct {
 }
 
 // ReadSource reads a module from a .go file, or from the Go files of a
-// directory (test files and files excluded by build constraints left out).
+// directory (test files and files excluded by build constraints left out;
+// see BuildTag).
 func ReadSource(path string) (*Source, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -58,19 +60,28 @@ func ReadSource(path string) (*Source, error) {
 	return NewSource(abs, files...)
 }
 
-// goFiles lists the Go files of dir that go build would compile.
+// BuildTag is the build constraint module sources carry (//go:build gex):
+// in a module, package node has the methods of the node as functions, which
+// the Go toolchain does not know, so go build and go vet must skip them.
+// The code server compiles files with the tag.
+const BuildTag = "gex"
+
+// goFiles lists the Go files of dir that make up a module: those go build
+// would compile with the tag BuildTag.
 func goFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
+	ctx := build.Default
+	ctx.BuildTags = append(slices.Clone(ctx.BuildTags), BuildTag)
 	var names []string
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		if ok, err := build.Default.MatchFile(dir, name); err != nil || !ok {
+		if ok, err := ctx.MatchFile(dir, name); err != nil || !ok {
 			continue
 		}
 		names = append(names, filepath.Join(dir, name))

@@ -3,6 +3,7 @@ package code
 import (
 	"reflect"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/gexdev/gex/node"
@@ -18,10 +19,11 @@ type version struct {
 	path   string
 	loaded time.Time // set by Install
 
-	funcs map[string]reflect.Value // exported functions, as the interpreter wraps them
-	other map[string]reflect.Value // exported constants and types
-	cb    *node.Callbacks          // converted once: the runtime calls them for every message
-	pins  pins                     // processes spawned by this version's code
+	funcs  map[string]reflect.Value // exported functions, as the interpreter wraps them
+	other  map[string]reflect.Value // exported constants and types
+	cb     *node.Callbacks          // converted once: the runtime calls them for every message
+	pins   pins                     // processes spawned by this version's code
+	purged atomic.Bool              // set when the version is dropped: what it spawns dies
 }
 
 // ModuleInfo describes a loaded module version.

@@ -12,7 +12,8 @@ func key(name string) string { return strings.ToLower(name) }
 
 // fieldName is the name a struct field has in source. Interpreted struct
 // types are anonymous to reflect, and their unexported fields are spelled
-// with a leading "X" (money becomes Xmoney); the name is given back without it.
+// with a leading "X" (money becomes Xmoney); the name is given back without
+// it. An exported field such as Xray, in an anonymous struct, reads as ray.
 func fieldName(t reflect.Type, f reflect.StructField) string {
 	if t.Name() != "" || len(f.Name) < 2 || f.Name[0] != 'X' {
 		return f.Name

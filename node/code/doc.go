@@ -1,0 +1,63 @@
+// Package code is a node's code server: hot code loading of Go source
+// modules, run by the yaegi interpreter, with the semantics of Erlang's
+// code server.
+//
+// # Modules and versions
+//
+// A module is one Go package of source: a file (kv.go) or a directory. Its
+// name is its package name, matched case-insensitively and ignoring
+// underscores, so "KV" finds package kv. Its version is the literal value
+// of its const Vsn, or else the MD5 of its source, as OTP uses the MD5 of a
+// module that declares no vsn. The code path is a list of directories
+// searched, in order, for name.go or name/.
+//
+// Each version is compiled in an interpreter of its own, completely,
+// before anything changes: a compile error, a panic of the interpreter
+// while compiling, or a panic in the module's init leaves the current
+// version running untouched. Modules must not use the go statement (a
+// panic in such a goroutine would kill the node); they start processes
+// with node.Spawn, which recovers and reports.
+//
+// # Two versions
+//
+// The server keeps a current and an old version of each module. Loading a
+// version makes current old; loading another purges old first, killing the
+// processes still running it (those its code spawned) with reason
+// node.Killed, so that their supervisors restart them on current code.
+// Purge, SoftPurge, Delete, IsLoaded, Which, AllLoaded and ModifiedModules
+// behave as in Erlang's code module.
+//
+// # What modules see
+//
+// A module imports the standard library, "github.com/gexdev/gex/node",
+// "github.com/gexdev/gex/node/migrate" and other modules, by their name
+// ("kv") or any import path ending in it. In a module, package node is the
+// runtime's API plus, as package-level functions, the methods of the node
+// the module is loaded into: node.Call(pid, req) is a call on that node,
+// and node.Spawn pins the new process to the module version that spawned
+// it. Another module's functions are reached through stubs that find the
+// function in that module's current version at each call, as Erlang's
+// fully qualified calls do; a module's calls to its own functions stay in
+// its version.
+//
+// # GenServers
+//
+// A module's exported Init, HandleCall, HandleCast, HandleInfo, Terminate,
+// CodeChange and FormatStatus are its GenServer callbacks:
+//
+//	func Init(arg any) (any, error)
+//	func HandleCall(req any, from node.From, state any) node.Result
+//	func HandleCast(msg any, state any) node.Result
+//	func HandleInfo(msg any, state any) node.Result
+//	func Terminate(reason any, state any)
+//	func CodeChange(oldVsn string, state any, extra any) (any, error)
+//	func FormatStatus(s node.Status) any
+//
+// The server is the node's resolver, so n.StartLink("kv", arg) starts a
+// GenServer of module kv, and the runtime asks the module for its current
+// callbacks at every message: after a load, the next message runs the new
+// code with the state the old code left. To migrate the state, suspend
+// the process, load, sys.ChangeCode (which runs the new CodeChange) and
+// resume it, as OTP does; package node/migrate helps CodeChange read an
+// old state whichever shape it has.
+package code

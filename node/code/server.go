@@ -1,0 +1,89 @@
+package code
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gexdev/gex/node"
+)
+
+// Options configures a Server. The zero value means defaults.
+type Options struct {
+	// Path is the code path: directories searched, in order, for the source
+	// of a module named but not loaded.
+	Path []string
+	// PurgeTimeout bounds how long a purge waits for the processes it kills
+	// to exit. Default 5 s.
+	PurgeTimeout time.Duration
+	// Stderr receives what the interpreter reports of panics in module
+	// code: the source position of each interpreted frame the panic
+	// unwinds, which the Go stack of the node's crash report lacks.
+	// Default: the node's logger, one record per line.
+	Stderr io.Writer
+}
+
+// Server is a node's code server: it loads modules from Go source, keeps a
+// current and an old version of each, and resolves module names for the
+// runtime.
+type Server struct {
+	node         *node.Node
+	purgeTimeout time.Duration
+	errOut       io.Writer                // Options.Stderr; nil: the node's logger
+	nodeSyms     map[string]reflect.Value // package node bound to node; read-only
+	std          map[string]string        // standard library import path → symbols key; read-only
+
+	mu   sync.RWMutex
+	path []string
+	mods map[string]*module // by moduleKey
+
+	gen atomic.Uint64 // bumped by every change of what is loaded
+}
+
+// New returns the code server of n and installs it as n's resolver, so that
+// n.StartServer("kv", ...) finds module kv, loading it from the code path
+// the first time as BEAM does in interactive mode.
+func New(n *node.Node, opts Options) *Server {
+	s := &Server{
+		node:         n,
+		purgeTimeout: opts.PurgeTimeout,
+		errOut:       opts.Stderr,
+		nodeSyms:     nodeSymbols(n),
+		std:          stdIndex(),
+		path:         slices.Clone(opts.Path),
+		mods:         make(map[string]*module),
+	}
+	if s.purgeTimeout <= 0 {
+		s.purgeTimeout = 5 * time.Second
+	}
+	n.SetResolver(s)
+	return s
+}
+
+// Node returns the node the server loads code into.
+func (s *Server) Node() *node.Node { return s.node }
+
+// Module returns the module called name (matched case-insensitively),
+// loading it from the code path if it is not loaded. It implements
+// node.Resolver.
+func (s *Server) Module(name string) (node.Module, error) {
+	s.mu.RLock()
+	m := s.mods[moduleKey(name)]
+	s.mu.RUnlock()
+	if m != nil && m.cur.Load() != nil {
+		return m, nil
+	}
+	if _, err := s.Load(name); err != nil {
+		return nil, fmt.Errorf("%w: %w", node.ErrNoModule, err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.mods[moduleKey(name)], nil
+}
+
+// module returns the module called name, or nil. Called with s.mu held.
+func (s *Server) module(name string) *module { return s.mods[moduleKey(name)] }
