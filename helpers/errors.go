@@ -1,0 +1,18 @@
+package helpers
+
+import "errors"
+
+// Sentinel errors. Errors returned by this package wrap one of these or
+// an error of the node or code server, so callers test with errors.Is.
+var (
+	// ErrNoCodeServer: a helper that loads code, run without a code server.
+	ErrNoCodeServer = errors.New("no code server")
+	// ErrNoMailbox: flush in an Env without a Mailbox.
+	ErrNoMailbox = errors.New("no mailbox")
+	// ErrNoHistory: v of a result the session does not have.
+	ErrNoHistory = errors.New("no such result")
+	// ErrNoTopic: h of something it has no documentation for.
+	ErrNoTopic = errors.New("no documentation")
+	// ErrNotDir: cd to something that is not a directory.
+	ErrNotDir = errors.New("not a directory")
+)

@@ -1,0 +1,351 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ClientOptions configures a connection to a node. Zero fields get the
+// defaults noted.
+type ClientOptions struct {
+	// Color says the client's terminal shows colors; the node's session
+	// then colors what it prints. The client decides, not the node, whose
+	// output may be a log file.
+	Color bool
+	// Width is the client's terminal width in columns; 0 if unknown.
+	Width int
+	// Timeout bounds connecting and the handshake. Default 5 s.
+	Timeout time.Duration
+}
+
+// NodeInfo is what a node tells a client in its welcome.
+type NodeInfo struct {
+	Name string // e.g. "kv@host"
+	PID  int    // the node's OS process id
+}
+
+// Client is a connection to a running node. An attached Client is an
+// Engine: the node's session does the work, and a Console runs over it
+// exactly as over a local session. History, line editing and the decision
+// to color stay with the client.
+//
+// Eval and Complete take turns; Prompt and Close may be called at any time
+// (Close from another goroutine ends a blocked Eval).
+type Client struct {
+	nc   net.Conn
+	fr   *frameReader
+	fw   *frameWriter
+	info NodeInfo
+
+	mu  sync.Mutex // one request at a time; guards fr and err
+	err error      // sticky: once the connection fails, every call says so
+
+	prompt    atomic.Pointer[string]
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Attach connects to the node listening on socket and opens a session
+// there, for a Console to drive.
+func Attach(ctx context.Context, socket string, opts ClientOptions) (*Client, error) {
+	return dial(ctx, socket, modeShell, opts)
+}
+
+// EvalOnce evaluates one line in a fresh session on the node listening on
+// socket, writes what it prints to out, and closes the session. The error is
+// the evaluation's (a *RemoteError), or the connection's.
+func EvalOnce(ctx context.Context, socket, line string, out io.Writer, opts ClientOptions) error {
+	c, err := dial(ctx, socket, modeEval, opts)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Eval(ctx, line, out)
+}
+
+// Ping reports whether a node answers on socket, and which.
+func Ping(ctx context.Context, socket string) (NodeInfo, error) {
+	c, err := dial(ctx, socket, modeControl, ClientOptions{})
+	if err != nil {
+		return NodeInfo{}, err
+	}
+	return c.info, c.Close()
+}
+
+// StopNode asks the node listening on socket to stop, and returns once the
+// node has accepted; the node then stops on its own. Callers that must know
+// it is gone wait for NodeInfo.PID to exit.
+func StopNode(ctx context.Context, socket string) (NodeInfo, error) {
+	c, err := dial(ctx, socket, modeControl, ClientOptions{})
+	if err != nil {
+		return NodeInfo{}, err
+	}
+	defer c.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.send(frameStop, nil); err != nil {
+		return c.info, err
+	}
+	return c.info, c.awaitResult(io.Discard)
+}
+
+func dial(ctx context.Context, socket string, m clientMode, opts ClientOptions) (*Client, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "unix", socket)
+	if err != nil {
+		return nil, dialError(socket, err)
+	}
+	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+	// The handshake obeys ctx: a node that accepts but never answers (or is
+	// not a node) cannot hang the client.
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
+	err = c.handshake(socket, helloMsg{version: ProtocolVersion, mode: m, color: opts.Color, width: opts.Width})
+	if !stop() {
+		err = fmt.Errorf("attach %s: no answer in time: %w", socket, ctx.Err())
+	}
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// dialError words a failed connect: no socket, or nobody listening on it,
+// means the node is not running.
+func dialError(socket string, err error) error {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
+		return &NotRunningError{Socket: socket, Err: err}
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("cannot reach the node at %s: %w (is it another user's?)", socket, err)
+	}
+	return fmt.Errorf("cannot reach the node at %s: %w", socket, err)
+}
+
+func (c *Client) handshake(socket string, h helloMsg) error {
+	if err := c.fw.write(frameHello, h.encode()); err != nil {
+		return fmt.Errorf("attach %s: %w", socket, err)
+	}
+	f, err := c.fr.next()
+	if err != nil {
+		return fmt.Errorf("attach %s: no answer from the node: %w", socket, noEOF(err))
+	}
+	switch f.typ {
+	case frameRefuse:
+		r, err := decodeRefusal(f.payload)
+		if err != nil {
+			return err
+		}
+		return &RefusedError{Node: socket, Code: r.code, Reason: r.reason}
+	case frameError:
+		return &DisconnectedError{Reason: string(f.payload)}
+	case frameWelcome:
+	default:
+		return protocolErrorf("expected a welcome, got frame %v", f.typ)
+	}
+	w, err := decodeWelcome(f.payload)
+	if err != nil {
+		return err
+	}
+	c.info = NodeInfo{Name: w.node, PID: w.pid}
+	if h.mode != modeShell {
+		return nil
+	}
+	// A shell session's welcome is followed by its first prompt, so a
+	// Console can show it without another round trip.
+	f, err = c.recv()
+	if err != nil {
+		return err
+	}
+	if f.typ != framePrompt {
+		return protocolErrorf("expected a prompt, got frame %v", f.typ)
+	}
+	c.setPrompt(f.payload)
+	return nil
+}
+
+// Node returns the name and OS pid of the node.
+func (c *Client) Node() NodeInfo { return c.info }
+
+// Prompt returns the prompt the node's session asked for last.
+func (c *Client) Prompt() string {
+	if p := c.prompt.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (c *Client) setPrompt(b []byte) {
+	p := string(b)
+	c.prompt.Store(&p)
+}
+
+// Eval evaluates line in the node's session and copies what it prints to
+// out as it arrives. Cancelling ctx (Ctrl-C) interrupts this session's
+// evaluation only; Eval still waits for the node's answer, so output stays
+// in order. Errors follow the Engine contract: a failed evaluation is an
+// *EvalError (its text already written to out), a failure of the node's
+// session a *RemoteError, a lost connection a *DisconnectedError; an
+// interrupted evaluation's error also matches context.Canceled.
+func (c *Client) Eval(ctx context.Context, line string, out io.Writer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.send(frameEval, []byte(line)); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { c.fw.write(frameInterrupt, nil) })
+	defer stop()
+	return c.awaitResult(out)
+}
+
+// awaitResult reads the answer to a request up to its Result frame.
+func (c *Client) awaitResult(out io.Writer) error {
+	for {
+		f, err := c.recv()
+		if err != nil {
+			return err
+		}
+		switch f.typ {
+		case frameOutput:
+			// An out that fails must not desynchronise the stream: the
+			// rest of the answer is still read.
+			out.Write(f.payload)
+		case framePrompt:
+			c.setPrompt(f.payload)
+		case frameResult:
+			r, err := decodeResult(f.payload)
+			if err != nil {
+				return c.fail(err)
+			}
+			return r.err()
+		default:
+			return c.fail(protocolErrorf("unexpected frame %v in an answer", f.typ))
+		}
+	}
+}
+
+// err rebuilds the Engine contract's errors from a result: an *EvalError
+// for an evaluation that failed (already shown), a bare *RemoteError for a
+// failure of the session (not shown).
+func (r resultMsg) err() error {
+	if r.status == statusOK {
+		return nil
+	}
+	err := &RemoteError{Msg: r.message, Interrupted: r.interrupted}
+	if r.status == statusError {
+		return &EvalError{Err: err}
+	}
+	return err
+}
+
+// Complete asks the node's session for the completions of line at pos. It
+// has no way to report an error, so a broken connection completes nothing
+// (and the next Eval reports it).
+func (c *Client) Complete(line string, pos int) ([][]rune, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.send(frameComplete, completeMsg{pos: pos, line: line}.encode()) != nil {
+		return nil, 0
+	}
+	for {
+		f, err := c.recv()
+		if err != nil {
+			return nil, 0
+		}
+		switch f.typ {
+		case frameOutput:
+			// Output from work an earlier evaluation left running has no
+			// place in a completion menu.
+		case framePrompt:
+			c.setPrompt(f.payload)
+		case frameMatches:
+			return c.decodeMatches(f.payload)
+		default:
+			c.fail(protocolErrorf("unexpected frame %v in an answer", f.typ))
+			return nil, 0
+		}
+	}
+}
+
+func (c *Client) decodeMatches(p []byte) ([][]rune, int) {
+	m, err := decodeMatches(p)
+	if err != nil {
+		c.fail(err)
+		return nil, 0
+	}
+	cands := make([][]rune, len(m.candidates))
+	for i, s := range m.candidates {
+		cands[i] = []rune(s)
+	}
+	return cands, m.length
+}
+
+// send writes a request frame. A request too large to frame fails alone;
+// any other write error ends the connection.
+func (c *Client) send(t frameType, payload []byte) error {
+	if c.err != nil {
+		return c.err
+	}
+	err := c.fw.write(t, payload)
+	if errors.Is(err, ErrFrameTooLarge) {
+		return err
+	}
+	if err != nil {
+		return c.fail(&DisconnectedError{Err: err})
+	}
+	return nil
+}
+
+// recv reads a frame of an answer. The node's Error frame, or the end of
+// the stream, ends the connection.
+func (c *Client) recv() (frame, error) {
+	if c.err != nil {
+		return frame{}, c.err
+	}
+	f, err := c.fr.next()
+	if err != nil {
+		if errors.Is(err, ErrProtocol) {
+			return frame{}, c.fail(err)
+		}
+		return frame{}, c.fail(&DisconnectedError{Err: noEOF(err)})
+	}
+	if f.typ == frameError {
+		return frame{}, c.fail(&DisconnectedError{Reason: string(f.payload)})
+	}
+	return f, nil
+}
+
+// fail records the connection's first failure and closes it.
+func (c *Client) fail(err error) error {
+	if c.err == nil {
+		c.err = err
+		c.nc.Close()
+	}
+	return c.err
+}
+
+// Close detaches: the session on the node is closed and the node keeps
+// running. Close is idempotent.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		// Detach is a courtesy; a node that does not read it sees the
+		// connection close, which means the same.
+		c.nc.SetWriteDeadline(time.Now().Add(farewellTimeout))
+		c.fw.write(frameDetach, nil)
+		c.closeErr = ignoreClosed(c.nc.Close())
+	})
+	return c.closeErr
+}

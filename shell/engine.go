@@ -1,0 +1,47 @@
+package shell
+
+import (
+	"context"
+	"io"
+)
+
+// BreakInput, typed alone on a line, abandons unfinished input.
+const BreakInput = "#iex:break"
+
+// An Engine evaluates console input: one console session, either in the
+// node's own process (Session) or on the far side of the attach socket.
+// The Console drives any Engine.
+//
+// An Engine serves one user at a time; its methods are not called
+// concurrently, except that a Console may call Prompt or Complete only
+// between evaluations.
+type Engine interface {
+	// Prompt returns the prompt for the next line: "gex(kv@host)1> ", or
+	// "...(1)> " while the input so far is unfinished.
+	Prompt() string
+
+	// Eval takes one line as typed. If it completes an input, the input is
+	// evaluated and everything the user should see, the result or the
+	// error as "** (error) ...", is written to out. If it leaves the input
+	// unfinished, Eval buffers it and writes nothing; the next Prompt says
+	// so. The line BreakInput discards unfinished input, as in IEx; the
+	// Console sends it on Ctrl-C at a continuation prompt.
+	//
+	// The returned error reports that the evaluation failed, for callers
+	// that need to know, such as an exit status; it has already been
+	// shown on out and is not for display again. Such errors are
+	// *EvalError. Any other error is a failure of the engine itself, such
+	// as a lost connection, and has not been shown.
+	//
+	// Cancelling ctx (Ctrl-C) interrupts the evaluation; the session goes
+	// on.
+	Eval(ctx context.Context, line string, out io.Writer) error
+
+	// Complete returns completions for line with the cursor at pos, in
+	// the form readline.AutoCompleter does: the suffixes to insert and the
+	// length of the text they replace.
+	Complete(line string, pos int) (newLine [][]rune, length int)
+
+	// Close ends the session.
+	Close() error
+}

@@ -1,0 +1,709 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	gen "github.com/traefik/yaegi/stdlib/generic"
+)
+
+// A pkg is a package the console can import by its name alone.
+type pkg struct {
+	path    string         // import path
+	exports interp.Exports // symbols to give the interpreter first
+	generic bool           // it needs the standard library's generic sources
+	gen     uint64         // changes when exports do: a module reloaded
+	byLine  bool           // imported by the user's import line, which recycle replays
+}
+
+// evalConfig is what an evaluator is made with.
+type evalConfig struct {
+	stdout io.Writer // the interpreter's output: fmt.Print and friends
+	stderr io.Writer // log output, and panics' traces before they are filtered
+
+	// bindings are dot-imported into every interpreter: the Go forms of
+	// the helpers (r, sys, v, ...) and the tuple function.
+	bindings map[string]reflect.Value
+
+	// resolve finds the package a bare name in the input refers to.
+	resolve func(name string) (pkg, bool)
+	// resolvePath finds the package of an import path the user wrote.
+	resolvePath func(path string) (pkg, bool)
+
+	// recycleAfter is how many inputs an interpreter takes before it is
+	// replaced; see recycle.
+	recycleAfter int
+}
+
+// Names the evaluator gives the interpreter, chosen so no Go program
+// would use them.
+const (
+	bindingsPath = "gex.console"
+	varsPath     = "gex.console.vars"
+	tupleName    = "__gex_tuple"
+)
+
+// An evaluator runs the Go input of one session in a yaegi interpreter.
+//
+// yaegi grows with every evaluation (yaegi issue 1678): each input adds
+// nodes, types and frame slots that are never freed, and the frame is
+// copied on every run. So after recycleAfter inputs, or after an
+// interrupted run that may still hold the interpreter, the evaluator
+// moves the session to a fresh interpreter: it imports the same
+// packages, declares the session's variables with their current values,
+// and replays the type and function declarations typed so far. Two
+// things show the move: a value of a type declared in the session keeps
+// the old declaration's type, and a function value made before the move
+// (f := func() { ... }) keeps the variables it captured, which the
+// session's no longer are. Declared functions (func f() { ... }) are
+// replayed and see the session's variables.
+type evaluator struct {
+	cfg evalConfig
+	in  *interp.Interpreter
+
+	imported map[string]pkg // by package name, in in
+	decls    []string       // type, func and import inputs, in order
+	inputs   int            // inputs given to in
+	generic  bool           // gen.Sources compiled into in
+	trace    *traceWriter
+
+	// running is set while an interrupted run may still be using in,
+	// and closed when it ends; snap holds copies of the variables as
+	// they were before it began, since in cannot be read meanwhile.
+	running <-chan struct{}
+	snap    map[string]reflect.Value
+	broken  bool // a compile panicked: in may be half changed
+}
+
+// interruptGrace is how long the input after an interrupt waits for the
+// interrupted run to stop before moving to a fresh interpreter: long
+// enough for interpreted code, which stops at its next step, and not for
+// a compiled call that blocks, such as time.Sleep.
+const interruptGrace = 200 * time.Millisecond
+
+func newEvaluator(cfg evalConfig) (*evaluator, error) {
+	e := &evaluator{cfg: cfg, trace: &traceWriter{out: cfg.stderr}}
+	in, err := e.newInterp()
+	if err != nil {
+		return nil, err
+	}
+	e.in, e.imported = in, map[string]pkg{}
+	return e, nil
+}
+
+// newInterp returns an interpreter with the bindings imported.
+func (e *evaluator) newInterp() (*interp.Interpreter, error) {
+	in := interp.New(interp.Options{Stdout: e.cfg.stdout, Stderr: e.trace})
+	// The interface wrappers let fmt and others see interpreted types'
+	// String and Error methods.
+	if err := in.Use(interp.Exports{".": stdlib.Symbols["."]}); err != nil {
+		return nil, err
+	}
+	if err := in.Use(interp.Exports{bindingsPath + "/console": e.cfg.bindings}); err != nil {
+		return nil, err
+	}
+	if _, err := in.Eval(`import . "` + bindingsPath + `"`); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// globals returns the session's variables: the interpreter's, or while an
+// interrupted run may still use it, their copies from before that run.
+func (e *evaluator) globals() map[string]reflect.Value {
+	if e.busy() {
+		return e.snap
+	}
+	if vars, ok := liveGlobals(e.in); ok {
+		return vars
+	}
+	return e.snap
+}
+
+// liveGlobals returns in's variables. It fails when a compile that
+// failed has left a variable declared that no run has made room for;
+// the next run that succeeds does.
+func liveGlobals(in *interp.Interpreter) (vars map[string]reflect.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			vars, ok = nil, false
+		}
+	}()
+	return in.Globals(), true
+}
+
+// busy reports whether an interrupted run may still be using the
+// interpreter.
+func (e *evaluator) busy() bool {
+	if e.running == nil {
+		return false
+	}
+	select {
+	case <-e.running:
+		e.running = nil
+		return false
+	default:
+		return true
+	}
+}
+
+// settle waits a little for an interrupted run to end, and moves to a
+// fresh interpreter if it does not; also when the interpreter has taken
+// its share of inputs, or a compile broke it.
+func (e *evaluator) settle() error {
+	if e.running != nil {
+		select {
+		case <-e.running:
+		case <-time.After(interruptGrace):
+		}
+	}
+	if e.busy() {
+		if err := e.recycle(e.snap); err != nil {
+			return fmt.Errorf("the interrupted evaluation still runs, and the session could not move on: %w", err)
+		}
+		return nil
+	}
+	if e.broken || e.inputs >= e.cfg.recycleAfter {
+		// On failure the session goes on in the interpreter it has.
+		e.recycle(e.globals())
+	}
+	e.snap = e.copyVars()
+	return nil
+}
+
+// result is what running an input gave.
+type result struct {
+	values   []any // the values to show
+	hasValue bool  // false for statements and declarations that show nothing
+}
+
+// run evaluates src, Go source, in the session's interpreter.
+func (e *evaluator) run(ctx context.Context, src string) (result, error) {
+	if err := e.settle(); err != nil {
+		return result{}, err
+	}
+	p, err := parseGo(src)
+	if err != nil {
+		return result{}, err
+	}
+	if err := p.refuse(); err != nil {
+		return result{}, err
+	}
+	if err := e.useImports(p); err != nil {
+		return result{}, err
+	}
+	e.importFor(src)
+	e.inputs++
+	if p.expr {
+		return e.runExpr(ctx, src)
+	}
+	return e.runStmts(ctx, src, p)
+}
+
+// runExpr evaluates an expression and returns all its values: a call of a
+// function with several results gives them all, not only the first as
+// the interpreter's own Eval does.
+func (e *evaluator) runExpr(ctx context.Context, src string) (result, error) {
+	// The comma lets a final line comment end the line without the
+	// newline ending the call.
+	prog, err := e.compile(tupleName + "(" + src + ",\n)")
+	if err != nil {
+		// A call of a function without results, or an error the user
+		// should see in the source as typed.
+		prog, err = e.compile(src)
+		if err != nil {
+			return result{}, positionError(err, src, wrapOffset(src))
+		}
+		_, err = e.exec(ctx, prog, wrapOffset(src))
+		return result{}, err
+	}
+	v, err := e.exec(ctx, prog, wrapOffset(src)+len(tupleName)+1)
+	if err != nil {
+		return result{}, err
+	}
+	vals, _ := valueOf(v).([]any)
+	return result{values: vals, hasValue: true}, nil
+}
+
+// runStmts runs statements or declarations. An assignment shows the
+// values assigned, as IEx shows the value of a match.
+func (e *evaluator) runStmts(ctx context.Context, src string, p parsedGo) (result, error) {
+	prog, err := e.compile(src)
+	if err != nil {
+		return result{}, positionError(err, src, wrapOffset(src))
+	}
+	if _, err := e.exec(ctx, prog, wrapOffset(src)); err != nil {
+		return result{}, err
+	}
+	if p.replay != "" {
+		e.decls = append(e.decls, p.replay)
+	}
+	if len(p.imports) > 0 {
+		e.noteImports(p)
+	}
+	if len(p.assigned) == 0 {
+		return result{}, nil
+	}
+	prog, err = e.compile(tupleName + "(" + strings.Join(p.assigned, ", ") + ")")
+	if err != nil {
+		return result{}, nil // nothing worth showing
+	}
+	v, err := e.exec(ctx, prog, 0)
+	if err != nil {
+		return result{}, err
+	}
+	vals, _ := valueOf(v).([]any)
+	return result{values: vals, hasValue: true}, nil
+}
+
+// compile compiles src. The interpreter panics on some inputs it cannot
+// handle (yaegi issues 1593, 982); such a panic becomes an error, and
+// the interpreter, whose state it may have left half changed, is
+// replaced before the next input.
+func (e *evaluator) compile(src string) (prog *interp.Program, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			e.broken = true
+			err = fmt.Errorf("%v", v)
+		}
+	}()
+	return e.in.Compile(src)
+}
+
+func valueOf(v reflect.Value) any {
+	if !v.IsValid() || !v.CanInterface() {
+		return nil
+	}
+	return v.Interface()
+}
+
+// exec runs a compiled input. A panic comes back as a *PanicError with
+// the interpreted frames the interpreter traced on its way out; offset
+// is how far the interpreter's first line is ahead of the input's.
+//
+// When ctx is done first, exec interrupts the run and returns; the run
+// may go on for a while (see settle).
+func (e *evaluator) exec(ctx context.Context, prog *interp.Program, offset int) (reflect.Value, error) {
+	type outcome struct {
+		v   reflect.Value
+		err error
+	}
+	done := make(chan outcome, 1)
+	ended := make(chan struct{})
+	in := e.in // e.in may change, by recycle, while an interrupted run goes on
+	e.trace.start()
+	go func() {
+		defer close(ended)
+		v, err := in.Execute(prog) // recovers the run's panics
+		done <- outcome{v, err}
+	}()
+	select {
+	case o := <-done:
+		frames := e.trace.stop()
+		var p interp.Panic
+		if errors.As(o.err, &p) {
+			return reflect.Value{}, newPanicError(p, frames, offset)
+		}
+		return o.v, o.err
+	case <-ctx.Done():
+		e.trace.stop()
+		interrupt(in)
+		e.running = ended
+		return reflect.Value{}, ctx.Err()
+	}
+}
+
+// copyVars returns copies of the session's variables, as moveVars takes
+// them.
+func (e *evaluator) copyVars() map[string]reflect.Value {
+	vars, ok := liveGlobals(e.in)
+	if !ok {
+		return e.snap
+	}
+	for name, v := range vars {
+		if v.IsValid() {
+			vars[name] = box(v).Elem().Field(0)
+		}
+	}
+	return vars
+}
+
+// importFor imports the packages src names that are not yet imported:
+// the standard library, node and loaded modules need no import line.
+// It also gives already imported modules their current symbols, so a
+// function added by a reload is callable at once.
+func (e *evaluator) importFor(src string) {
+	vars := e.globals()
+	for _, name := range selectorBases(src) {
+		if _, shadowed := vars[name]; shadowed {
+			continue
+		}
+		p, ok := e.cfg.resolve(name)
+		if !ok {
+			continue
+		}
+		have, imported := e.imported[name]
+		switch {
+		case !imported:
+			if e.importPkg(e.in, name, p) == nil {
+				e.imported[name] = p
+			}
+		case have.gen != p.gen:
+			if e.in.Use(p.exports) == nil {
+				e.imported[name] = p
+			}
+		}
+	}
+}
+
+func (e *evaluator) importPkg(in *interp.Interpreter, name string, p pkg) error {
+	if err := e.usePkg(in, p); err != nil {
+		return err
+	}
+	_, err := in.Eval("import " + name + " " + strconv.Quote(p.path))
+	return err
+}
+
+// usePkg gives the interpreter a package's symbols, and the standard
+// library's generic sources if it needs them.
+func (e *evaluator) usePkg(in *interp.Interpreter, p pkg) error {
+	if err := in.Use(p.exports); err != nil {
+		return err
+	}
+	if p.generic && !e.generic {
+		for _, src := range gen.Sources {
+			if _, err := in.Compile(src); err != nil {
+				return err
+			}
+		}
+		e.generic = true
+	}
+	return nil
+}
+
+// useImports gives the interpreter the symbols of the packages an
+// import line names: yaegi would otherwise look for their source.
+func (e *evaluator) useImports(p parsedGo) error {
+	for _, path := range p.imports {
+		pk, ok := e.cfg.resolvePath(path)
+		if !ok {
+			continue // the interpreter says what is wrong with it
+		}
+		if err := e.usePkg(e.in, pk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noteImports records the packages an import line brought in, so that
+// auto-import leaves them be and a recycled interpreter has their
+// symbols before the line is replayed.
+func (e *evaluator) noteImports(p parsedGo) {
+	for name, path := range p.imports {
+		pk, _ := e.cfg.resolvePath(path)
+		pk.path, pk.byLine = path, true
+		e.imported[name] = pk
+	}
+}
+
+// selectorBases returns the identifiers that begin a selector, x in x.y,
+// in src: the candidates for packages.
+func selectorBases(src string) []string {
+	toks := scan(src)
+	var names []string
+	for i := 0; i+1 < len(toks); i++ {
+		t := toks[i]
+		if t.tok != token.IDENT || toks[i+1].tok != token.PERIOD || t.end != toks[i+1].pos {
+			continue
+		}
+		if i > 0 && toks[i-1].tok == token.PERIOD {
+			continue
+		}
+		if !slices.Contains(names, t.lit) {
+			names = append(names, t.lit)
+		}
+	}
+	return names
+}
+
+// recycle moves the session to a fresh interpreter, with the variables
+// vars; see evaluator.
+func (e *evaluator) recycle(vars map[string]reflect.Value) error {
+	e.generic = false
+	in, err := e.newInterp()
+	if err != nil {
+		return err
+	}
+	for name, p := range e.imported {
+		var err error
+		if p.byLine {
+			err = e.usePkg(in, p) // the replayed line imports it
+		} else {
+			err = e.importPkg(in, name, p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := moveVars(in, vars); err != nil {
+		return err
+	}
+	for _, d := range e.decls {
+		// A declaration that no longer compiles, say a function of a
+		// variable since redeclared with another type, is dropped, as
+		// it would fail if called.
+		in.Eval(d)
+	}
+	e.in, e.inputs, e.broken = in, 0, false
+	e.running = nil
+	return nil
+}
+
+// moveVars declares in the new interpreter the variables of the old one,
+// with copies of their values.
+//
+// Each value crosses in a box, a pointer to a struct holding it, that the
+// new interpreter reads as __gex_vars.Vn.V: yaegi takes a nil pointer
+// given to Use for a type, and a value given directly keeps no address.
+func moveVars(in *interp.Interpreter, vars map[string]reflect.Value) error {
+	if len(vars) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(vars))
+	syms := make(map[string]reflect.Value, len(names))
+	var b strings.Builder
+	b.WriteString("var (\n")
+	for i, name := range names {
+		v := vars[name]
+		if !v.IsValid() {
+			continue
+		}
+		sym := "V" + strconv.Itoa(i)
+		syms[sym] = box(v)
+		fmt.Fprintf(&b, "\t%s = __gex_vars.%s.V\n", name, sym)
+	}
+	b.WriteString(")")
+	if err := in.Use(interp.Exports{varsPath + "/vars": syms}); err != nil {
+		return err
+	}
+	if _, err := in.Eval(`import __gex_vars "` + varsPath + `"`); err != nil {
+		return err
+	}
+	_, err := in.Eval(b.String())
+	return err
+}
+
+// box returns a pointer to a new struct{ V T } holding a copy of v.
+func box(v reflect.Value) reflect.Value {
+	t := reflect.StructOf([]reflect.StructField{{Name: "V", Type: v.Type()}})
+	b := reflect.New(t)
+	b.Elem().Field(0).Set(v)
+	return b
+}
+
+// parsedGo is what the evaluator needs to know of an input before it
+// runs it.
+type parsedGo struct {
+	expr     bool              // a single expression
+	replay   string            // its type, func, const and import declarations, for recycle
+	assigned []string          // the variables a lone assignment or var declaration sets
+	imports  map[string]string // package name to path, for import declarations
+	file     *ast.File         // the input as a file (declarations) or in a function (statements)
+}
+
+// parseGo reads src as the interpreter will: declarations at the top
+// level, anything else as the body of a function.
+func parseGo(src string) (parsedGo, error) {
+	var p parsedGo
+	if _, err := parser.ParseExpr(src); err == nil {
+		p.expr = true
+	}
+	fset := token.NewFileSet()
+	const pkgClause = "package main;"
+	if f, err := parser.ParseFile(fset, "", pkgClause+src, 0); err == nil {
+		p.file = f
+		p.imports = importNames(f)
+		p.assigned = varNames(f.Decls)
+		p.replay = replayable(fset, f, src, len(pkgClause))
+		return p, nil
+	}
+	f, err := parser.ParseFile(fset, "", "package main; func main() {"+src+"\n}", 0)
+	if err != nil {
+		// The interpreter reports it, with its own positions.
+		return p, nil
+	}
+	p.file = f
+	body := f.Decls[0].(*ast.FuncDecl).Body.List
+	if len(body) == 1 && !p.expr {
+		p.assigned = assignedNames(body[0])
+	}
+	return p, nil
+}
+
+// refuse rejects what the console must not run: a go statement starts a
+// goroutine whose panic no one can recover, which would stop the node.
+func (p parsedGo) refuse() error {
+	if p.file == nil {
+		return nil
+	}
+	var err error
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if _, ok := n.(*ast.GoStmt); ok && err == nil {
+			err = ErrGoStmt
+		}
+		return err == nil
+	})
+	return err
+}
+
+// replayable returns the source of the declarations of f that a fresh
+// interpreter must see again: all but var declarations, whose values
+// moveVars carries over and which must not run twice.
+func replayable(fset *token.FileSet, f *ast.File, src string, offset int) string {
+	var b strings.Builder
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+			continue
+		}
+		from := fset.Position(d.Pos()).Offset - offset
+		to := fset.Position(d.End()).Offset - offset
+		if from < 0 || to > len(src) {
+			continue
+		}
+		b.WriteString(src[from:to])
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func importNames(f *ast.File) map[string]string {
+	m := map[string]string{}
+	for _, is := range f.Imports {
+		path, _ := strconv.Unquote(is.Path.Value)
+		name := path[strings.LastIndex(path, "/")+1:]
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		if name != "_" && name != "." {
+			m[name] = path
+		}
+	}
+	return m
+}
+
+func varNames(decls []ast.Decl) []string {
+	var names []string
+	for _, d := range decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.VAR {
+			continue
+		}
+		for _, s := range g.Specs {
+			for _, id := range s.(*ast.ValueSpec).Names {
+				if id.Name != "_" {
+					names = append(names, id.Name)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// assignedNames returns the variables a statement assigns, if it is an
+// assignment to variables alone; other left-hand sides, as m[k], would
+// be evaluated again to show them, side effects and all.
+func assignedNames(s ast.Stmt) []string {
+	var lhs []ast.Expr
+	switch s := s.(type) {
+	case *ast.AssignStmt:
+		lhs = s.Lhs
+	case *ast.IncDecStmt:
+		lhs = []ast.Expr{s.X}
+	case *ast.DeclStmt:
+		return varNames([]ast.Decl{s.Decl})
+	default:
+		return nil
+	}
+	var names []string
+	for _, x := range lhs {
+		id, ok := x.(*ast.Ident)
+		if !ok {
+			return nil
+		}
+		if id.Name != "_" {
+			names = append(names, id.Name)
+		}
+	}
+	return names
+}
+
+// wrapOffset is how many bytes the interpreter puts before src on its
+// first line: it parses declarations after "package main;" and anything
+// else inside "package main; func main() {".
+func wrapOffset(src string) int {
+	const pkgClause, mainFunc = len("package main;"), len("package main; func main() {")
+	toks := scan(src)
+	if len(toks) == 0 {
+		return mainFunc
+	}
+	switch toks[0].tok {
+	case token.CONST, token.IMPORT, token.TYPE, token.VAR:
+		return pkgClause
+	case token.FUNC:
+		if _, err := parser.ParseFile(token.NewFileSet(), "", "package main;"+src, 0); err == nil {
+			return pkgClause
+		}
+	}
+	return mainFunc
+}
+
+// posPrefix matches the position the interpreter puts before its
+// messages: "line:col: " or "_.go:line:col: ".
+var posPrefix = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): `)
+
+// positionError rewrites the position of an interpreter error to one in
+// the input as typed.
+func positionError(err error, src string, offset int) error {
+	m := posPrefix.FindStringSubmatchIndex(err.Error())
+	if m == nil {
+		return err
+	}
+	msg := err.Error()
+	line, _ := strconv.Atoi(msg[m[2]:m[3]])
+	col, _ := strconv.Atoi(msg[m[4]:m[5]])
+	line, col = inputPos(src, offset, line, col)
+	return &InputError{Line: line, Col: col, Msg: msg[m[1]:], Err: err}
+}
+
+// inputPos maps a position in the wrapped source to one in src.
+func inputPos(src string, offset, line, col int) (int, int) {
+	if line == 1 {
+		col = max(1, col-offset)
+	}
+	lines := strings.Count(src, "\n") + 1
+	if line > lines {
+		// The error is in the interpreter's wrapper, after the input:
+		// the input ended too soon.
+		last := src[strings.LastIndex(src, "\n")+1:]
+		line, col = lines, len(last)+1
+		if lines == 1 {
+			col = len(src) + 1
+		}
+	}
+	return line, col
+}

@@ -1,0 +1,160 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestPeerCredOfOwnProcess(t *testing.T) {
+	socket := filepath.Join(shortTempDir(t), "p.sock")
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := net.Dial("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cred, err := PeerCred(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cred.UID != os.Geteuid() || cred.GID != os.Getegid() || cred.PID != os.Getpid() {
+		t.Errorf("PeerCred = %+v; want uid %d gid %d pid %d", cred, os.Geteuid(), os.Getegid(), os.Getpid())
+	}
+	if err := SameUser(cred); err != nil {
+		t.Errorf("SameUser refuses this process: %v", err)
+	}
+}
+
+func TestPeerCredNotASocket(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if _, err := PeerCred(a); err == nil {
+		t.Error("PeerCred of a pipe: no error")
+	}
+}
+
+func TestAllowUID(t *testing.T) {
+	check := allowUID(1000)
+	if err := check(Cred{UID: 1000, PID: 7}); err != nil {
+		t.Errorf("owner refused: %v", err)
+	}
+	for _, uid := range []int{0, 999, 65534} {
+		err := check(Cred{UID: uid})
+		if !errors.Is(err, ErrPeer) {
+			t.Errorf("uid %d: %v, want ErrPeer", uid, err)
+			continue
+		}
+		if want := fmt.Sprintf("uid %d may not attach to a node run by uid 1000", uid); !strings.Contains(err.Error(), want) {
+			t.Errorf("uid %d: %q lacks %q", uid, err, want)
+		}
+	}
+}
+
+// nobody is the user the cross-user test switches to.
+const nobody = 65534
+
+// TestOtherUserRefused runs a client as another user (nobody) against a
+// node whose socket is, for the test only, open to everyone: the peer
+// credential check is then all that stands between them, and must hold.
+func TestOtherUserRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch user")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("needs setpriv")
+	}
+	dir := shortTempDir(t)
+	bin := copyExecutable(t, dir)
+	var logged strings.Builder
+	var logMu sync.Mutex
+	socket := RunDir(dir).Socket("root@host")
+	srv, err := ServeAttach(RunDir(dir), ServerOptions{
+		Node:       "root@host",
+		NewSession: func(SessionOptions) (Engine, error) { return nil, errors.New("no sessions here") },
+		Logger:     slog.New(slog.NewTextHandler(syncWriter{&logMu, &logged}, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for path, mode := range map[string]os.FileMode{dir: 0o755, socket: 0o666} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(setpriv, fmt.Sprintf("--reuid=%d", nobody), fmt.Sprintf("--regid=%d", nobody),
+		"--clear-groups", bin, "-test.run=^TestHelperAttachAsOtherUser$")
+	cmd.Env = append(os.Environ(), "GEX_TEST_ATTACH_SOCKET="+socket)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("client as uid %d: %v\n%s", nobody, err, out)
+	}
+	want := fmt.Sprintf("uid %d may not attach to a node run by uid 0", nobody)
+	if !strings.Contains(string(out), "refused the connection: "+want) {
+		t.Errorf("the client was told:\n%s\nwant it to say %q", out, want)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logged.String(), want) || !strings.Contains(logged.String(), fmt.Sprintf("uid=%d", nobody)) {
+		t.Errorf("the node logged %q", logged.String())
+	}
+}
+
+// copyExecutable copies the test binary where another user can run it.
+func copyExecutable(t *testing.T, dir string) string {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bin := filepath.Join(dir, "shell.test")
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// TestHelperAttachAsOtherUser is the client half of TestOtherUserRefused.
+func TestHelperAttachAsOtherUser(t *testing.T) {
+	socket := os.Getenv("GEX_TEST_ATTACH_SOCKET")
+	if socket == "" {
+		t.Skip("run by TestOtherUserRefused")
+	}
+	_, err := Attach(context.Background(), socket, ClientOptions{})
+	if !errors.Is(err, ErrPeer) {
+		t.Fatalf("as uid %d: %v, want a peer refusal", os.Geteuid(), err)
+	}
+	fmt.Println(err)
+}

@@ -1,0 +1,132 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// RunDirEnv names the environment variable that overrides the runtime
+// directory; tests and people running several setups side by side use it.
+const RunDirEnv = "GEX_RUNTIME_DIR"
+
+// maxSocketPath is the longest socket path every unix accepts (sun_path is
+// 104 bytes on the BSDs and macOS, 108 on Linux, counting a NUL).
+const maxSocketPath = 103
+
+// RunDir is the directory where a user's nodes keep their sockets, pid files
+// and logs: node kv@host has kv@host.sock, kv@host.pid and kv@host.log. It
+// is the user's alone (mode 0700), which is what keeps other users from
+// reaching the sockets.
+type RunDir string
+
+// DefaultRunDir returns the runtime directory of the current user: the
+// first of $GEX_RUNTIME_DIR, $XDG_RUNTIME_DIR/gex, and $TMPDIR/gex-<uid>.
+func DefaultRunDir() RunDir {
+	return runDirFrom(os.Getenv, os.Geteuid())
+}
+
+func runDirFrom(getenv func(string) string, uid int) RunDir {
+	if d := getenv(RunDirEnv); d != "" {
+		return RunDir(d)
+	}
+	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
+		return RunDir(filepath.Join(d, "gex"))
+	}
+	return RunDir(filepath.Join(os.TempDir(), "gex-"+strconv.Itoa(uid)))
+}
+
+// Ensure creates the directory if needed and checks that it is safe: a
+// directory (not a symlink) owned by this user and closed to others. An
+// existing directory of this user with a looser mode is tightened; one
+// owned by anybody else is refused, since in a shared /tmp it may be a trap.
+func (d RunDir) Ensure() error {
+	if err := os.MkdirAll(string(d), 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(string(d))
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return &RunDirError{Path: string(d), Problem: "is not a directory"}
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Geteuid() {
+		return &RunDirError{Path: string(d), Problem: fmt.Sprintf("is owned by uid %d, not %d", st.Uid, os.Geteuid())}
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(string(d), 0o700)
+	}
+	return nil
+}
+
+// Socket returns the path of node's socket.
+func (d RunDir) Socket(node string) string { return d.file(node, ".sock") }
+
+// PIDFile returns the path of node's pid file.
+func (d RunDir) PIDFile(node string) string { return d.file(node, ".pid") }
+
+// LogFile returns the path of the log a daemon node writes.
+func (d RunDir) LogFile(node string) string { return d.file(node, ".log") }
+
+func (d RunDir) file(node, ext string) string {
+	return filepath.Join(string(d), node+ext)
+}
+
+// CheckName reports whether node can name files in the directory, and
+// whether its socket path fits the kernel's limit.
+func (d RunDir) CheckName(node string) error {
+	if node == "" || node == "." || node == ".." || strings.ContainsAny(node, "/\x00") {
+		return fmt.Errorf("bad node name %q", node)
+	}
+	if p := d.Socket(node); len(p) > maxSocketPath {
+		return fmt.Errorf("socket path %s is %d bytes, over the limit of %d: set %s to a shorter directory",
+			p, len(p), maxSocketPath, RunDirEnv)
+	}
+	return nil
+}
+
+// WritePID records pid as node's process id, replacing the file atomically
+// so a reader never sees half a number.
+func (d RunDir) WritePID(node string, pid int) error {
+	tmp, err := os.CreateTemp(string(d), node+".pid.*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(strconv.Itoa(pid) + "\n")
+	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), d.PIDFile(node))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// ReadPID returns the process id in node's pid file.
+func (d RunDir) ReadPID(node string) (int, error) {
+	b, err := os.ReadFile(d.PIDFile(node))
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("pid file %s: bad contents %q", d.PIDFile(node), b)
+	}
+	return pid, nil
+}
+
+// RemovePID removes node's pid file; a missing one is not an error.
+func (d RunDir) RemovePID(node string) error {
+	err := os.Remove(d.PIDFile(node))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}

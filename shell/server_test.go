@@ -1,0 +1,716 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// scriptEngine is a stand-in session with a few commands: "set k v", "get k",
+// "echo text", "sleep" (until interrupted), "fail msg", "panic", "count".
+// It records what happened to it so tests can check the server's care.
+type scriptEngine struct {
+	opts    SessionOptions
+	sleep   chan struct{} // receives when a "sleep" starts
+	mu      sync.Mutex
+	vars    map[string]string
+	n       int
+	closed  bool
+	evaling bool
+}
+
+func (e *scriptEngine) Prompt() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return fmt.Sprintf("fake(%d)> ", e.n+1)
+}
+
+func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) error {
+	e.mu.Lock()
+	if e.evaling || e.closed {
+		e.mu.Unlock()
+		panic("scriptEngine: Eval while busy or closed")
+	}
+	e.evaling = true
+	e.n++
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.evaling = false
+		e.mu.Unlock()
+	}()
+	cmd, arg, _ := strings.Cut(line, " ")
+	switch cmd {
+	case "set":
+		k, v, _ := strings.Cut(arg, " ")
+		e.mu.Lock()
+		e.vars[k] = v
+		e.mu.Unlock()
+	case "get":
+		e.mu.Lock()
+		v, ok := e.vars[arg]
+		e.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("undefined: %s", arg)
+		}
+		fmt.Fprintln(out, v)
+	case "echo":
+		fmt.Fprintln(out, arg)
+	case "color":
+		fmt.Fprintln(out, e.opts.Color, e.opts.Width, e.opts.EvalOnce)
+	case "sleep":
+		fmt.Fprintln(out, "sleeping")
+		if e.sleep != nil {
+			e.sleep <- struct{}{}
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	case "fail": // as a Session reports a failed evaluation: shown, then returned
+		fmt.Fprintf(out, "** (error) %s\n", arg)
+		return &EvalError{Err: errors.New(arg)}
+	case "broken": // as a Session that fails itself
+		return errors.New(arg)
+	case "panic":
+		panic(arg)
+	case "big":
+		out.Write([]byte(strings.Repeat("x", 3*MaxFrameSize)))
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	return nil
+}
+
+func (e *scriptEngine) Complete(line string, pos int) ([][]rune, int) {
+	if line == "panic" {
+		panic("completion")
+	}
+	return [][]rune{[]rune("et"), []rune("leep")}, pos
+}
+
+func (e *scriptEngine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.evaling {
+		panic("scriptEngine: closed during Eval")
+	}
+	e.closed = true
+	return nil
+}
+
+// attachNode is a Server with fake sessions on a socket in a temp dir.
+type attachNode struct {
+	t      testing.TB
+	srv    *Server
+	socket string
+	sleep  chan struct{}
+
+	mu       sync.Mutex
+	sessions []*scriptEngine
+	stops    int
+}
+
+func startAttachNode(t testing.TB, opts ServerOptions) *attachNode {
+	t.Helper()
+	if opts.Node == "" {
+		opts.Node = "test@host"
+	}
+	dir := RunDir(shortTempDir(t))
+	tn := &attachNode{t: t, socket: dir.Socket(opts.Node), sleep: make(chan struct{}, 64)}
+	opts.Logger = slog.New(slog.DiscardHandler)
+	opts.NewSession = tn.newSession
+	if opts.Stop == nil {
+		opts.Stop = func() { tn.mu.Lock(); tn.stops++; tn.mu.Unlock() }
+	}
+	srv, err := ServeAttach(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.srv = srv
+	t.Cleanup(func() { srv.Close() })
+	return tn
+}
+
+func (tn *attachNode) newSession(opts SessionOptions) (Engine, error) {
+	e := &scriptEngine{opts: opts, vars: map[string]string{}, sleep: tn.sleep}
+	tn.mu.Lock()
+	tn.sessions = append(tn.sessions, e)
+	tn.mu.Unlock()
+	return e, nil
+}
+
+// allClosed reports whether every session made so far has been closed.
+func (tn *attachNode) allClosed() bool {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	for _, e := range tn.sessions {
+		e.mu.Lock()
+		closed := e.closed
+		e.mu.Unlock()
+		if !closed {
+			return false
+		}
+	}
+	return true
+}
+
+func (tn *attachNode) attach() *Client {
+	tn.t.Helper()
+	c, err := Attach(context.Background(), tn.socket, ClientOptions{})
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	tn.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// shortTempDir is a temp dir with a path short enough for a socket, which
+// t.TempDir with a long test name may not be.
+func shortTempDir(t testing.TB) string {
+	d, err := os.MkdirTemp("", "gex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// evalLine runs line and returns its output, failing the test on an error.
+func evalLine(t *testing.T, c *Client, line string) string {
+	t.Helper()
+	var out strings.Builder
+	if err := c.Eval(context.Background(), line, &out); err != nil {
+		t.Fatalf("Eval(%q): %v", line, err)
+	}
+	return out.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestAttachEvalAndPrompt(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{Node: "kv@host"})
+	c := tn.attach()
+	if got := c.Node().Name; got != "kv@host" {
+		t.Errorf("Node().Name = %q", got)
+	}
+	if got := c.Node().PID; got != os.Getpid() {
+		t.Errorf("Node().PID = %d, want %d", got, os.Getpid())
+	}
+	if got := c.Prompt(); got != "fake(1)> " {
+		t.Errorf("first prompt = %q", got)
+	}
+	if got := evalLine(t, c, "echo hello"); got != "hello\n" {
+		t.Errorf("echo: %q", got)
+	}
+	if got := c.Prompt(); got != "fake(2)> " {
+		t.Errorf("prompt after one line = %q", got)
+	}
+	var out strings.Builder
+	err := c.Eval(context.Background(), "fail undefined: kv", &out)
+	if ee, ok := errors.AsType[*EvalError](err); !ok || ee.Error() != "undefined: kv" || errors.Is(err, context.Canceled) {
+		t.Errorf("failing eval: %#v", err)
+	}
+	if out.String() != "** (error) undefined: kv\n" {
+		t.Errorf("failing eval showed %q", out.String())
+	}
+	err = c.Eval(context.Background(), "broken engine", io.Discard)
+	if re, ok := errors.AsType[*RemoteError](err); !ok || re.Msg != "engine" || errors.As(err, new(*EvalError)) {
+		t.Errorf("failing session: %#v", err)
+	}
+	if got := evalLine(t, c, "echo still here"); got != "still here\n" {
+		t.Errorf("after an error: %q", got)
+	}
+}
+
+func TestAttachTerminalFacts(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	c, err := Attach(context.Background(), tn.socket, ClientOptions{Color: true, Width: 132})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := evalLine(t, c, "color"); got != "true 132 false\n" {
+		t.Errorf("session options seen by the session: %q", got)
+	}
+	var out strings.Builder
+	if err := EvalOnce(context.Background(), tn.socket, "color", &out, ClientOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "false 0 true\n" {
+		t.Errorf("one-shot session options: %q", out.String())
+	}
+}
+
+func TestSessionsHaveOwnVariables(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	a, b := tn.attach(), tn.attach()
+	evalLine(t, a, "set x 1")
+	evalLine(t, b, "set x 2")
+	if got := evalLine(t, a, "get x"); got != "1\n" {
+		t.Errorf("a sees x = %q", got)
+	}
+	if got := evalLine(t, b, "get x"); got != "2\n" {
+		t.Errorf("b sees x = %q", got)
+	}
+}
+
+func TestDetachClosesSessionNodeRuns(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	c := tn.attach()
+	evalLine(t, c, "set x 1")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	waitFor(t, "the session is closed", tn.allClosed)
+	if err := c.Eval(context.Background(), "echo", io.Discard); !errors.Is(err, ErrDisconnected) {
+		t.Errorf("Eval after Close: %v", err)
+	}
+	if got := evalLine(t, tn.attach(), "echo again"); got != "again\n" {
+		t.Errorf("a new client after a detach: %q", got)
+	}
+}
+
+func TestInterruptCancelsOnlyThatClient(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	a, b := tn.attach(), tn.attach()
+	evalLine(t, a, "set x 1")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out strings.Builder
+	go func() { done <- a.Eval(ctx, "sleep", &out) }()
+	<-tn.sleep
+	if got := evalLine(t, b, "echo b works"); got != "b works\n" {
+		t.Errorf("b during a's evaluation: %q", got)
+	}
+	cancel() // Ctrl-C
+	err := <-done
+	if re, ok := errors.AsType[*RemoteError](err); !ok || !re.Interrupted || !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted eval: %v", err)
+	}
+	if out.String() != "sleeping\n" {
+		t.Errorf("output before the interrupt: %q", out.String())
+	}
+	if got := evalLine(t, a, "get x"); got != "1\n" {
+		t.Errorf("a's session after the interrupt: %q", got)
+	}
+}
+
+func TestClientKilledMidEvaluation(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	other := tn.attach()
+	evalLine(t, other, "set y 2")
+	nc := rawHandshake(t, tn.socket, helloMsg{version: ProtocolVersion, mode: modeShell})
+	(&frameWriter{w: nc}).write(frameEval, []byte("sleep"))
+	<-tn.sleep
+	nc.Close() // the client process dies
+	waitFor(t, "the dead client's session is closed", func() bool {
+		tn.mu.Lock()
+		e := tn.sessions[1]
+		tn.mu.Unlock()
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.closed
+	})
+	if got := evalLine(t, other, "get y"); got != "2\n" {
+		t.Errorf("the other session: %q", got)
+	}
+}
+
+// rawHandshake connects and completes a handshake by hand, for tests that
+// misbehave as no Client would.
+func rawHandshake(t *testing.T, socket string, h helloMsg) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	if err := (&frameWriter{w: nc}).write(frameHello, h.encode()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := newFrameReader(nc).next()
+	if err != nil || f.typ != frameWelcome {
+		t.Fatalf("handshake: %v %v", f.typ, err)
+	}
+	return nc
+}
+
+func TestPanicInSessionIsAnError(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	c := tn.attach()
+	err := c.Eval(context.Background(), "panic oops", io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "oops") {
+		t.Errorf("panicking eval: %v", err)
+	}
+	if cands, _ := c.Complete("panic", 5); len(cands) != 0 {
+		t.Errorf("panicking completion: %q", cands)
+	}
+	if got := evalLine(t, c, "echo ok"); got != "ok\n" {
+		t.Errorf("after panics: %q", got)
+	}
+}
+
+func TestComplete(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	c := tn.attach()
+	cands, n := c.Complete("s", 1)
+	if n != 1 || len(cands) != 2 || string(cands[0]) != "et" || string(cands[1]) != "leep" {
+		t.Errorf("Complete = %q, %d", cands, n)
+	}
+}
+
+func TestLargeOutputAndLine(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	c := tn.attach()
+	if got := evalLine(t, c, "big"); len(got) != 3*MaxFrameSize {
+		t.Errorf("big output: %d bytes", len(got))
+	}
+	long := "echo " + strings.Repeat("y", MaxFrameSize)
+	if err := c.Eval(context.Background(), long, io.Discard); !errors.Is(err, ErrFrameTooLarge) {
+		t.Errorf("oversized line: %v", err)
+	}
+	if got := evalLine(t, c, "echo fine"); got != "fine\n" {
+		t.Errorf("after an oversized line: %q", got)
+	}
+}
+
+func TestWrongVersionRefused(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	nc, err := net.Dial("unix", tn.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	(&frameWriter{w: nc}).write(frameHello, helloMsg{version: 99, mode: modeShell}.encode())
+	r := readRefusal(t, nc)
+	if r.code != RefuseVersion || !strings.Contains(r.reason, "version 99") || !strings.Contains(r.reason, "version 1") {
+		t.Errorf("wrong version: %+v", r)
+	}
+	err = &RefusedError{Node: tn.socket, Code: r.code, Reason: r.reason}
+	if !errors.Is(err, ErrVersion) || !errors.Is(err, ErrRefused) {
+		t.Errorf("RefusedError does not match its sentinels")
+	}
+}
+
+func readRefusal(t *testing.T, nc net.Conn) refusalMsg {
+	t.Helper()
+	f, err := newFrameReader(nc).next()
+	if err != nil || f.typ != frameRefuse {
+		t.Fatalf("want a refusal, got %v %v", f.typ, err)
+	}
+	r, err := decodeRefusal(f.payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestPeerRefusedClearlyOnBothSides(t *testing.T) {
+	var logged strings.Builder
+	var logMu sync.Mutex
+	tn := startAttachNode(t, ServerOptions{Allow: allowUID(os.Geteuid() + 1)})
+	tn.srv.opts.Logger = slog.New(slog.NewTextHandler(syncWriter{&logMu, &logged}, nil))
+	_, err := Attach(context.Background(), tn.socket, ClientOptions{})
+	var re *RefusedError
+	if !errors.As(err, &re) || !errors.Is(err, ErrPeer) {
+		t.Fatalf("got %v, want a peer refusal", err)
+	}
+	want := fmt.Sprintf("uid %d may not attach to a node run by uid %d", os.Geteuid(), os.Geteuid()+1)
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("client sees %q, want it to say %q", err, want)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logged.String(), "refused") || !strings.Contains(logged.String(), want) {
+		t.Errorf("node logs %q", logged.String())
+	}
+	if len(tn.sessions) != 0 {
+		t.Errorf("a refused client got a session")
+	}
+}
+
+type syncWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l syncWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestGarbageDoesNotHurtTheNode(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{HandshakeTimeout: 200 * time.Millisecond})
+	c := tn.attach()
+	evalLine(t, c, "set x 1")
+	cases := map[string][]byte{
+		"http":            []byte("GET / HTTP/1.1\r\nHost: node\r\n\r\n"),
+		"oversized":       {0xff, 0xff, 0xff, 0xff, 'H'},
+		"empty frame":     {0, 0, 0, 0},
+		"unknown type":    appendFrame(nil, 'z', nil),
+		"not hello":       appendFrame(nil, frameEval, []byte("1")),
+		"bad hello":       appendFrame(nil, frameHello, []byte("GEX")),
+		"truncated":       appendFrame(nil, frameHello, helloMsg{version: 1, mode: modeShell}.encode())[:6],
+		"nothing at all":  nil,
+		"random":          []byte("\x00\x00\x00\x07H\x01\x02\x03\x04\x05\x06\x07\x08"),
+		"server's frames": appendFrame(nil, frameWelcome, welcomeMsg{}.encode()),
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			nc, err := net.Dial("unix", tn.socket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.Write(in)
+			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			f, err := newFrameReader(nc).next()
+			// Either a refusal or, where the client said nothing whole,
+			// the connection closed after the handshake timeout.
+			if err == nil && f.typ != frameRefuse {
+				t.Errorf("answered %v", f.typ)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("node kept the connection open")
+			}
+		})
+	}
+	// After a good handshake, garbage ends only that connection.
+	nc := rawHandshake(t, tn.socket, helloMsg{version: ProtocolVersion, mode: modeShell})
+	nc.Write([]byte("\x00\x00\x00\x02W!"))
+	fr := newFrameReader(nc)
+	for {
+		f, err := fr.next()
+		if err != nil {
+			t.Fatalf("no error frame before the close: %v", err)
+		}
+		if f.typ == frameError {
+			break
+		}
+	}
+	if got := evalLine(t, c, "get x"); got != "1\n" {
+		t.Errorf("the good client after the garbage: %q", got)
+	}
+}
+
+func TestStopAndPing(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{Node: "kv@host"})
+	info, err := Ping(context.Background(), tn.socket)
+	if err != nil || info.Name != "kv@host" || info.PID != os.Getpid() {
+		t.Fatalf("Ping = %+v, %v", info, err)
+	}
+	if _, err := StopNode(context.Background(), tn.socket); err != nil {
+		t.Fatal(err)
+	}
+	tn.mu.Lock()
+	stops := tn.stops
+	tn.mu.Unlock()
+	if stops != 1 {
+		t.Errorf("Stop called %d times", stops)
+	}
+	if len(tn.sessions) != 0 {
+		t.Errorf("control clients got sessions")
+	}
+}
+
+func TestStopRefusedWithoutHook(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	tn.srv.opts.Stop = nil
+	_, err := StopNode(context.Background(), tn.socket)
+	if err == nil || !strings.Contains(err.Error(), "does not accept stop") {
+		t.Errorf("StopNode = %v", err)
+	}
+}
+
+func TestNotRunning(t *testing.T) {
+	dir := shortTempDir(t)
+	_, err := Ping(context.Background(), filepath.Join(dir, "none.sock"))
+	if !errors.Is(err, ErrNotRunning) {
+		t.Errorf("no socket: %v", err)
+	}
+	// A socket file left by a node that died.
+	stale := filepath.Join(dir, "stale.sock")
+	l, err := net.Listen("unix", stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	if _, err := Ping(context.Background(), stale); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("stale socket: %v", err)
+	}
+	srv, err := ServeAttach(RunDir(dir), ServerOptions{Node: "stale"})
+	if err != nil {
+		t.Fatalf("listening over a stale socket: %v", err)
+	}
+	defer srv.Close()
+	if _, err := ServeAttach(RunDir(dir), ServerOptions{Node: "stale"}); !errors.Is(err, ErrAlreadyRunning) {
+		t.Errorf("second listener on a live socket: %v", err)
+	}
+}
+
+func TestHandshakeTimeout(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{HandshakeTimeout: 50 * time.Millisecond})
+	nc, err := net.Dial("unix", tn.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("silent client: %v, want the node to close (EOF)", err)
+	}
+}
+
+func TestClientTimesOutOnSilentNode(t *testing.T) {
+	socket := filepath.Join(shortTempDir(t), "mute.sock")
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	start := time.Now()
+	_, err = Attach(context.Background(), socket, ClientOptions{Timeout: 100 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestCloseEndsEverything(t *testing.T) {
+	before := runtime.NumGoroutine()
+	tn := startAttachNode(t, ServerOptions{Node: "kv@host"})
+	idle := tn.attach()
+	busy := tn.attach()
+	done := make(chan error, 1)
+	go func() { done <- busy.Eval(context.Background(), "sleep", io.Discard) }()
+	<-tn.sleep
+	mute, err := net.Dial("unix", tn.socket) // mid-handshake
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	if err := tn.srv.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := tn.srv.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if !tn.allClosed() {
+		t.Errorf("Close returned with sessions open")
+	}
+	err = <-done
+	if !errors.Is(err, ErrDisconnected) || !strings.Contains(err.Error(), "kv@host is stopping") {
+		t.Errorf("busy client: %v", err)
+	}
+	if err := idle.Eval(context.Background(), "echo", io.Discard); !errors.Is(err, ErrDisconnected) {
+		t.Errorf("idle client: %v", err)
+	}
+	if _, err := os.Stat(tn.socket); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket left behind: %v", err)
+	}
+	l, err := net.Listen("unix", filepath.Join(shortTempDir(t), "late.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.srv.Serve(l); err != ErrServerClosed {
+		t.Errorf("Serve after Close: %v", err)
+	}
+	idle.Close()
+	busy.Close()
+	waitFor(t, "goroutines end", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+// TestManySessions is the issue's figure: 50 clients at once, each
+// evaluating 1,000 lines; every answer must be that client's own, in order.
+func TestManySessions(t *testing.T) {
+	const clients, lines = 50, 1000
+	tn := startAttachNode(t, ServerOptions{})
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		c := tn.attach()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- manyLines(c, i, lines)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func manyLines(c *Client, id, lines int) error {
+	var out strings.Builder
+	for j := range lines {
+		out.Reset()
+		if err := c.Eval(context.Background(), fmt.Sprintf("echo %d:%d", id, j), &out); err != nil {
+			return err
+		}
+		if want := fmt.Sprintf("%d:%d\n", id, j); out.String() != want {
+			return fmt.Errorf("client %d line %d: got %q, want %q", id, j, out.String(), want)
+		}
+		if want := fmt.Sprintf("fake(%d)> ", j+2); c.Prompt() != want {
+			return fmt.Errorf("client %d line %d: prompt %q, want %q", id, j, c.Prompt(), want)
+		}
+	}
+	return nil
+}
+
+// BenchmarkAttachProtocol measures the protocol's part of `node attach`:
+// connect, handshake, first prompt, detach; no process start, no real
+// session.
+func BenchmarkAttachProtocol(b *testing.B) {
+	tn := startAttachNode(b, ServerOptions{})
+	for b.Loop() {
+		c, err := Attach(context.Background(), tn.socket, ClientOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
+
+// BenchmarkEvalRoundTrip measures one line's trip through an attached
+// session: Eval frame out, Output, Prompt and Result frames back.
+func BenchmarkEvalRoundTrip(b *testing.B) {
+	tn := startAttachNode(b, ServerOptions{})
+	c, err := Attach(context.Background(), tn.socket, ClientOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for b.Loop() {
+		if err := c.Eval(context.Background(), "echo x", io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/gexdev/gex/helpers"
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code"
+)
+
+// SessionOptions configures a Session. The zero value is an interactive
+// session printing plain text 80 columns wide.
+type SessionOptions struct {
+	// Color turns on colored output. An attached session takes it from
+	// the client's terminal; see ColorFor.
+	Color bool
+	// Width is the terminal width results are laid out in; 0 means 80.
+	Width int
+	// EvalOnce makes a session for one input, as node eval runs: input
+	// left unfinished is an error rather than waiting for more lines.
+	EvalOnce bool
+	// Dir is the session's working directory, for c, ls and cd; "" means
+	// the process's.
+	Dir string
+	// History is how many results v can reach back; 0 means 100.
+	History int
+	// RecycleAfter is how many inputs one interpreter evaluates before
+	// the session moves to a fresh one, to bound its memory; 0 means 500.
+	RecycleAfter int
+}
+
+// Session is the Engine over a live node: one console session, with its
+// own variables, results history, working directory and mailbox.
+// Sessions attached to one node share its processes and modules and
+// nothing else.
+type Session struct {
+	node  *node.Node
+	code  *code.Server
+	opts  SessionOptions
+	print *Printer
+	out   *switchWriter
+	env   *helpers.Env
+	eval  *evaluator
+	hist  *history
+	pkgs  *packages
+	calls map[string]reflect.Value
+
+	mu      sync.Mutex // serializes Eval, Complete and Close
+	pending []string   // the lines of unfinished input
+	count   int        // inputs evaluated; the prompt shows count+1
+	closed  bool
+}
+
+// NewSession starts a session on n, loading and reloading code through
+// cs. cs may be nil for a node without a code server.
+func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, error) {
+	if opts.History <= 0 {
+		opts.History = 100
+	}
+	if opts.RecycleAfter <= 0 {
+		opts.RecycleAfter = 500
+	}
+	if opts.Dir == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		opts.Dir = dir
+	}
+	s := &Session{
+		node:  n,
+		code:  cs,
+		opts:  opts,
+		print: NewPrinter(PrintOptions{Color: opts.Color, Width: opts.Width}),
+		out:   &switchWriter{w: io.Discard},
+		hist:  newHistory(opts.History),
+	}
+	s.env = &helpers.Env{
+		Node:    n,
+		Code:    cs,
+		Out:     s.out,
+		Dir:     opts.Dir,
+		Mailbox: helpers.OpenMailbox(n),
+		Format:  s.print.Format,
+	}
+	s.pkgs = newPackages(n, cs, s.out)
+	s.calls = s.callTable()
+	ev, err := newEvaluator(evalConfig{
+		stdout:       s.out,
+		stderr:       s.out,
+		bindings:     s.bindings(),
+		resolve:      s.pkgs.resolve,
+		resolvePath:  s.pkgs.resolvePath,
+		recycleAfter: opts.RecycleAfter,
+	})
+	if err != nil {
+		s.env.Mailbox.Close()
+		return nil, err
+	}
+	s.eval = ev
+	return s, nil
+}
+
+// Prompt returns "gex(NODE)N> ", or "...(N)> " while input is unfinished.
+func (s *Session) Prompt() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) > 0 {
+		return fmt.Sprintf("...(%d)> ", s.count+1)
+	}
+	return fmt.Sprintf("gex(%s)%d> ", s.node.Name(), s.count+1)
+}
+
+// Eval evaluates line, or buffers it while the input is unfinished. See
+// Engine.
+func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrSessionClosed
+	}
+	if strings.TrimSpace(line) == BreakInput {
+		s.pending = nil
+		return nil
+	}
+	s.pending = append(s.pending, line)
+	src := strings.Join(s.pending, "\n")
+	if Incomplete(src) && !s.opts.EvalOnce {
+		return nil
+	}
+	s.pending = nil
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	s.count++
+	s.out.set(out)
+	vals, shown, err := s.evaluate(ctx, src)
+	if err == nil && shown {
+		vals, err = Results(vals)
+	}
+	if err != nil {
+		s.showError(out, err)
+		return &EvalError{Err: err}
+	}
+	if shown {
+		s.hist.add(s.count, result1(vals))
+		fmt.Fprintln(out, s.print.FormatValues(vals))
+	}
+	return nil
+}
+
+// evaluate runs one complete input and returns the values to show. A
+// panic that escapes the interpreter's own recovery (in the session's
+// code, or a helper) ends the evaluation, not the session.
+func (s *Session) evaluate(ctx context.Context, src string) (vals []any, shown bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Native: nativeFrames(debug.Stack())}
+		}
+	}()
+	if s.opts.EvalOnce && Incomplete(src) {
+		return nil, false, ErrIncomplete
+	}
+	in, err := ParseInput(src)
+	if err != nil {
+		return nil, false, err
+	}
+	if in.Form == FormHelper && s.isVar(in.Name) {
+		in.Form = FormGo // the user's own variable, named like a helper
+	}
+	switch in.Form {
+	case FormHelper:
+		return s.helper(ctx, in)
+	case FormCall:
+		return s.call(ctx, in)
+	}
+	r, err := s.eval.run(ctx, src)
+	return r.values, r.hasValue, err
+}
+
+// result1 is what v returns for a line's values: the value, or all of
+// them for a call with several results.
+func result1(vals []any) any {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	return vals
+}
+
+// showError writes err for the user: "** (error) ...", a panic with its
+// frames, or an interruption.
+func (s *Session) showError(out io.Writer, err error) {
+	var pe *PanicError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintln(out, s.print.Errorf("** (interrupted) %v", err))
+	case errors.As(err, &pe):
+		fmt.Fprintln(out, s.print.Errorf("** (panic) %v", pe.Value))
+		for _, f := range pe.Frames {
+			fmt.Fprintf(out, "    %s\n", f)
+		}
+		for _, f := range pe.Native {
+			fmt.Fprintf(out, "    %s\n", f)
+		}
+	default:
+		// Paths in the working directory, as in a module's compile
+		// errors, read better relative to it: kv.go:12:3.
+		msg := strings.ReplaceAll(err.Error(), s.env.Dir+string(os.PathSeparator), "")
+		fmt.Fprintln(out, s.print.Errorf("** (error) %s", msg))
+	}
+}
+
+// isVar reports whether name is one of the session's variables.
+func (s *Session) isVar(name string) bool {
+	_, ok := s.eval.globals()[name]
+	return ok
+}
+
+// Close ends the session and its mailbox process.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.env.Mailbox.Close()
+}
+
+// switchWriter is where the session's output goes: the writer of the
+// latest evaluation, which is also where output written between
+// evaluations, by processes or traces the user started, appears.
+type switchWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *switchWriter) set(out io.Writer) {
+	w.mu.Lock()
+	w.w = out
+	w.mu.Unlock()
+}
+
+func (w *switchWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(b)
+}
