@@ -202,3 +202,50 @@ func TestPid(t *testing.T) {
 		t.Errorf("Pid(1.2) = %v", err)
 	}
 }
+
+const looper = `package looper
+
+import "github.com/gexdev/gex/node"
+
+func Start() node.PID {
+	return node.Spawn(func(p *node.Proc) {
+		for {
+			p.Receive()
+		}
+	})
+}
+`
+
+func TestPurgeAndSoftPurge(t *testing.T) {
+	e, _ := testEnv(t)
+	if err := os.WriteFile(filepath.Join(e.Dir, "looper.go"), []byte(looper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if name, err := e.LoadFile("Looper"); err != nil || name != "looper" {
+		t.Fatalf("LoadFile = %q, %v", name, err)
+	}
+	start := e.Code.Exports()["looper/looper"]["Start"].Interface().(func() node.PID)
+	pid := start()
+	// The process runs the version that is about to become old.
+	if _, err := e.LoadFile("looper"); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := e.SoftPurge("looper"); err != nil || gone {
+		t.Fatalf("SoftPurge with a lingering process = %v, %v", gone, err)
+	}
+	if !e.Node.IsAlive(pid) {
+		t.Fatal("SoftPurge killed the process")
+	}
+	if killed, err := e.Purge("looper"); err != nil || !killed {
+		t.Fatalf("Purge = %v, %v", killed, err)
+	}
+	if e.Node.IsAlive(pid) {
+		t.Fatal("Purge left the old-code process alive")
+	}
+	if gone, err := e.SoftPurge("looper"); err != nil || !gone {
+		t.Fatalf("SoftPurge with no old version = %v, %v", gone, err)
+	}
+	if deleted, err := e.Delete("looper"); err != nil || !deleted {
+		t.Fatalf("Delete = %v, %v", deleted, err)
+	}
+}

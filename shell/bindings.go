@@ -5,7 +5,6 @@ import (
 	"reflect"
 
 	"github.com/gexdev/gex/node"
-	"github.com/gexdev/gex/node/code"
 )
 
 // bindings returns the names the session's Go sees without an import:
@@ -97,31 +96,10 @@ func (s *Session) callTable() map[string]reflect.Value {
 	}
 	if s.code != nil {
 		cs := s.code
-		t["code.load_file"] = func(m string) (string, error) {
-			res, err := cs.Load(m)
-			if err != nil {
-				return "", err
-			}
-			return res.Module.Name, nil
-		}
-		t["code.purge"] = func(m string) (bool, error) {
-			killed, err := cs.Purge(m)
-			return len(killed) > 0, err
-		}
-		t["code.soft_purge"] = func(m string) (bool, error) {
-			err := cs.SoftPurge(m)
-			if errors.Is(err, code.ErrLingering) {
-				return false, nil
-			}
-			return err == nil, err
-		}
-		t["code.delete"] = func(m string) (bool, error) {
-			err := cs.Delete(m)
-			if errors.Is(err, code.ErrOldCode) {
-				return false, nil
-			}
-			return err == nil, err
-		}
+		t["code.load_file"] = s.env.LoadFile
+		t["code.purge"] = s.env.Purge
+		t["code.soft_purge"] = s.env.SoftPurge
+		t["code.delete"] = s.env.Delete
 		t["code.is_loaded"] = cs.IsLoaded
 		t["code.which"] = func(m string) (string, error) {
 			p, err := cs.Which(m)
