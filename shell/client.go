@@ -60,8 +60,9 @@ func Attach(ctx context.Context, socket string, opts ClientOptions) (*Client, er
 }
 
 // EvalOnce evaluates one line in a fresh session on the node listening on
-// socket, writes what it prints to out, and closes the session. The error is
-// the evaluation's (a *RemoteError), or the connection's.
+// socket, writes what it prints to out, and closes the session. Errors are
+// as Client.Eval's: a failed evaluation is an *EvalError, already written
+// to out.
 func EvalOnce(ctx context.Context, socket, line string, out io.Writer, opts ClientOptions) error {
 	c, err := dial(ctx, socket, modeEval, opts)
 	if err != nil {
@@ -80,9 +81,9 @@ func Ping(ctx context.Context, socket string) (NodeInfo, error) {
 	return c.info, c.Close()
 }
 
-// StopNode asks the node listening on socket to stop, and returns once the
-// node has accepted; the node then stops on its own. Callers that must know
-// it is gone wait for NodeInfo.PID to exit.
+// StopNode asks the node listening on socket to stop, and returns once it
+// has: the node ends the connection when its processes have terminated.
+// ctx bounds the wait.
 func StopNode(ctx context.Context, socket string) (NodeInfo, error) {
 	c, err := dial(ctx, socket, modeControl, ClientOptions{})
 	if err != nil {
@@ -91,10 +92,22 @@ func StopNode(ctx context.Context, socket string) (NodeInfo, error) {
 	defer c.Close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(aLongTimeAgo) })
+	defer stop()
 	if err := c.send(frameStop, nil); err != nil {
 		return c.info, err
 	}
-	return c.info, c.awaitResult(io.Discard)
+	if err := c.awaitResult(io.Discard); err != nil {
+		return c.info, err
+	}
+	for {
+		if _, err := c.recv(); err != nil {
+			if ctx.Err() != nil {
+				return c.info, fmt.Errorf("node %s did not stop in time: %w", c.info.Name, ctx.Err())
+			}
+			return c.info, nil // ended by the node: it has stopped
+		}
+	}
 }
 
 func dial(ctx context.Context, socket string, m clientMode, opts ClientOptions) (*Client, error) {

@@ -34,11 +34,11 @@
 // A node that can be attached to (node console, node start, node
 // foreground) listens on a unix stream socket in its runtime directory (see
 // RunDir): $GEX_RUNTIME_DIR, else $XDG_RUNTIME_DIR/gex, else
-// $TMPDIR/gex-<uid>, as <node>.sock beside <node>.pid and <node>.log. The
-// directory is mode 0700 and owned by the node's user, the socket 0600; and
-// the node asks the kernel who connected (SO_PEERCRED) and refuses every
-// other user, saying so to the client and in its log. There is no cookie
-// or other secret, on a command line or anywhere else.
+// $TMPDIR/gex-<uid> (/tmp/gex-<uid>), as <node>.sock beside <node>.pid and
+// <node>.log. The directory is mode 0700 and owned by the node's user, the
+// socket 0600; and the node asks the kernel who connected (SO_PEERCRED)
+// and refuses every other user, saying so to the client and in its log.
+// There is no cookie or other secret, on a command line or anywhere else.
 //
 // Everything on the socket is a frame:
 //
@@ -76,7 +76,8 @@
 //
 //	E  Eval       the line               answer: O* P? F
 //	C  Complete   cursor pos, line       answer: M
-//	S  Stop       (mode 'c' only)        answer: F
+//	S  Stop       (mode 'c' only)        answer: F, then the end of the
+//	                                     connection once the node has stopped
 //
 // and these, which act at once, even while an evaluation runs:
 //

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -25,9 +26,10 @@ const maxSocketPath = 103
 type RunDir string
 
 // DefaultRunDir returns the runtime directory of the current user: the
-// first of $GEX_RUNTIME_DIR, $XDG_RUNTIME_DIR/gex, and $TMPDIR/gex-<uid>.
-func DefaultRunDir() RunDir {
-	return runDirFrom(os.Getenv, os.Geteuid())
+// first of $GEX_RUNTIME_DIR, $XDG_RUNTIME_DIR/gex, and $TMPDIR/gex-<uid>
+// ($TMPDIR defaulting to /tmp), looked up with getenv (os.Getenv).
+func DefaultRunDir(getenv func(string) string) RunDir {
+	return runDirFrom(getenv, os.Geteuid())
 }
 
 func runDirFrom(getenv func(string) string, uid int) RunDir {
@@ -37,7 +39,7 @@ func runDirFrom(getenv func(string) string, uid int) RunDir {
 	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
 		return RunDir(filepath.Join(d, "gex"))
 	}
-	return RunDir(filepath.Join(os.TempDir(), "gex-"+strconv.Itoa(uid)))
+	return RunDir(filepath.Join(cmp.Or(getenv("TMPDIR"), "/tmp"), "gex-"+strconv.Itoa(uid)))
 }
 
 // Ensure creates the directory if needed and checks that it is safe: a

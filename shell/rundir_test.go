@@ -11,8 +11,12 @@ import (
 func TestRunDirLocation(t *testing.T) {
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
-	if got, want := runDirFrom(getenv, 1000), RunDir(filepath.Join(os.TempDir(), "gex-1000")); got != want {
-		t.Errorf("no env: %q, want %q", got, want)
+	if got := runDirFrom(getenv, 1000); got != "/tmp/gex-1000" {
+		t.Errorf("no env: %q", got)
+	}
+	env["TMPDIR"] = "/var/tmp"
+	if got := runDirFrom(getenv, 1000); got != "/var/tmp/gex-1000" {
+		t.Errorf("TMPDIR: %q", got)
 	}
 	env["XDG_RUNTIME_DIR"] = "/run/user/1000"
 	if got := runDirFrom(getenv, 1000); got != "/run/user/1000/gex" {

@@ -79,16 +79,18 @@ func ServeAttach(dir RunDir, opts ServerOptions) (*Server, error) {
 		return nil, err
 	}
 	s := NewServer(opts)
-	if !s.add(l) {
-		l.Close()
-		return nil, ErrServerClosed
-	}
-	go s.serve(l)
+	s.add(l) // cannot fail: s is new
+	go func() {
+		if err := s.serve(l); err != ErrServerClosed {
+			s.opts.Logger.Error("attach: no longer accepting clients", "err", err)
+		}
+	}()
 	return s, nil
 }
 
-// Serve accepts clients on l until Close, and then returns ErrServerClosed.
-// Serve takes ownership of l.
+// Serve accepts clients on l, a unix socket listener (the peer check needs
+// one), until Close, and then returns ErrServerClosed. Serve takes
+// ownership of l.
 func (s *Server) Serve(l net.Listener) error {
 	if !s.add(l) {
 		l.Close()
@@ -149,17 +151,14 @@ func (s *Server) add(l net.Listener) bool {
 // Close is idempotent.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	first := !s.closed
 	s.closed = true
+	s.shutdown() // before the listeners close, so Serve knows why Accept fails
 	var err error
 	for l := range s.listeners {
 		err = errors.Join(err, ignoreClosed(l.Close()))
 	}
 	clear(s.listeners)
 	s.mu.Unlock()
-	if first {
-		s.shutdown()
-	}
 	s.wg.Wait()
 	return err
 }

@@ -116,7 +116,6 @@ type attachNode struct {
 
 	mu       sync.Mutex
 	sessions []*scriptEngine
-	stops    int
 }
 
 func startAttachNode(t testing.TB, opts ServerOptions) *attachNode {
@@ -126,11 +125,10 @@ func startAttachNode(t testing.TB, opts ServerOptions) *attachNode {
 	}
 	dir := RunDir(shortTempDir(t))
 	tn := &attachNode{t: t, socket: dir.Socket(opts.Node), sleep: make(chan struct{}, 64)}
-	opts.Logger = slog.New(slog.DiscardHandler)
-	opts.NewSession = tn.newSession
-	if opts.Stop == nil {
-		opts.Stop = func() { tn.mu.Lock(); tn.stops++; tn.mu.Unlock() }
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.NewSession = tn.newSession
 	srv, err := ServeAttach(dir, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -428,8 +426,10 @@ func readRefusal(t *testing.T, nc net.Conn) refusalMsg {
 func TestPeerRefusedClearlyOnBothSides(t *testing.T) {
 	var logged strings.Builder
 	var logMu sync.Mutex
-	tn := startAttachNode(t, ServerOptions{Allow: allowUID(os.Geteuid() + 1)})
-	tn.srv.opts.Logger = slog.New(slog.NewTextHandler(syncWriter{&logMu, &logged}, nil))
+	tn := startAttachNode(t, ServerOptions{
+		Allow:  allowUID(os.Geteuid() + 1),
+		Logger: slog.New(slog.NewTextHandler(syncWriter{&logMu, &logged}, nil)),
+	})
 	_, err := Attach(context.Background(), tn.socket, ClientOptions{})
 	var re *RefusedError
 	if !errors.As(err, &re) || !errors.Is(err, ErrPeer) {
@@ -515,28 +515,40 @@ func TestGarbageDoesNotHurtTheNode(t *testing.T) {
 }
 
 func TestStopAndPing(t *testing.T) {
-	tn := startAttachNode(t, ServerOptions{Node: "kv@host"})
+	asked := make(chan struct{}, 2)
+	tn := startAttachNode(t, ServerOptions{Node: "kv@host", Stop: func() { asked <- struct{}{} }})
 	info, err := Ping(context.Background(), tn.socket)
 	if err != nil || info.Name != "kv@host" || info.PID != os.Getpid() {
 		t.Fatalf("Ping = %+v, %v", info, err)
 	}
-	if _, err := StopNode(context.Background(), tn.socket); err != nil {
-		t.Fatal(err)
+	// StopNode waits, up to its ctx, for the node to have stopped.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := StopNode(ctx, tn.socket); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("StopNode on a node that does not stop: %v", err)
 	}
-	tn.mu.Lock()
-	stops := tn.stops
-	tn.mu.Unlock()
-	if stops != 1 {
-		t.Errorf("Stop called %d times", stops)
+	<-asked
+	// Now as a node does: its owner stops it when asked, then closes.
+	done := make(chan error, 1)
+	go func() {
+		_, err := StopNode(context.Background(), tn.socket)
+		done <- err
+	}()
+	<-asked
+	tn.srv.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 	if len(tn.sessions) != 0 {
 		t.Errorf("control clients got sessions")
+	}
+	if _, err := Ping(context.Background(), tn.socket); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Ping after stop: %v", err)
 	}
 }
 
 func TestStopRefusedWithoutHook(t *testing.T) {
 	tn := startAttachNode(t, ServerOptions{})
-	tn.srv.opts.Stop = nil
 	_, err := StopNode(context.Background(), tn.socket)
 	if err == nil || !strings.Contains(err.Error(), "does not accept stop") {
 		t.Errorf("StopNode = %v", err)

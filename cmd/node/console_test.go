@@ -15,12 +15,23 @@ import (
 	"github.com/creack/pty"
 )
 
-// buildNode builds the node command once per test binary.
-var buildNode = sync.OnceValues(func() (string, error) {
+// binDir holds the node command the tests build; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "gex-node-test")
 	if err != nil {
-		return "", err
+		panic(err)
 	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildNode builds the node command once per test binary.
+var buildNode = sync.OnceValues(func() (string, error) {
+	dir := binDir
 	bin := filepath.Join(dir, "node")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {

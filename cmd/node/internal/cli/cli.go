@@ -25,7 +25,15 @@ type command struct {
 // commands is every command of node, by name. Each command lives in a
 // file of its own, named after it. Read only.
 var commands = map[string]*command{
-	"console": consoleCmd,
+	"console":    consoleCmd,
+	"start":      startCmd,
+	"foreground": foregroundCmd,
+	"attach":     attachCmd,
+	"stop":       stopCmd,
+	"ping":       pingCmd,
+	"eval":       evalCmd,
+	"pid":        pidCmd,
+	"version":    versionCmd,
 }
 
 // Exit statuses.

@@ -58,9 +58,17 @@ func TestConsoleInProcess(t *testing.T) {
 	os.WriteFile(dir+"/hello.go", []byte("package hello\n\nconst Vsn = \"7\"\n\nfunc Hi() string { return \"hi\" }\n"), 0o644)
 	os.WriteFile(dir+"/broken.go", []byte("package broken\n\nfunc (\n"), 0o644)
 	e, out, errOut := testEnv("hello.Hi()\nnode.Name(\"x\")\n")
+	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(rundir)
 	e.getenv = func(k string) string {
-		if k == "GEX_HISTORY" {
+		switch k {
+		case "GEX_HISTORY":
 			return dir + "/history"
+		case "GEX_RUNTIME_DIR":
+			return rundir
 		}
 		return ""
 	}

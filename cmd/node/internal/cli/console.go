@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 
 	"github.com/chzyer/readline"
 
@@ -63,12 +62,28 @@ func runConsole(e *env, args []string) int {
 	cs := code.New(n, code.Options{Path: []string{abs}})
 	loaded := loadModules(e, cs, abs)
 
-	if err := console(e, n, cs, dir, loaded); err != nil {
+	// Others attach to this node as to one started by node start; node
+	// stop ends this console as Ctrl-D does.
+	stopAsked := make(chan struct{})
+	var once sync.Once
+	srv, err := serveAttach(runDir(e), n, cs, func() { once.Do(func() { close(stopAsked) }) })
+	if err != nil {
+		fmt.Fprintf(e.stderr, "node console: %v\n", err)
+		return exitFail
+	}
+	defer srv.Close()
+
+	if err := console(e, n, cs, dir, loaded, stopAsked); err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
 	}
 	if err := n.Stop(); err != nil {
 		fmt.Fprintf(e.stderr, "node console: stopping the node: %v\n", err)
+		return exitFail
+	}
+	// Closed after the node has stopped, so node stop returns only then.
+	if err := srv.Close(); err != nil {
+		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
 	}
 	return exitOK
@@ -140,53 +155,16 @@ func moduleName(ent os.DirEntry) (string, bool) {
 	return strings.TrimSuffix(name, ".go"), true
 }
 
-// console runs the console on n until Ctrl-D, or until the process is
-// asked to terminate.
-func console(e *env, n *node.Node, cs *code.Server, dir string, loaded []code.ModuleInfo) error {
+// console runs the console on n until Ctrl-D, until the process is asked
+// to terminate, or until stop is closed (node stop).
+func console(e *env, n *node.Node, cs *code.Server, dir string, loaded []code.ModuleInfo, stop <-chan struct{}) error {
 	color := shell.ColorFor(e.stdout, e.getenv)
 	s, err := shell.NewSession(n, cs, shell.SessionOptions{Color: color, Width: termWidth(e.stdout)})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
-	interrupts := make(chan os.Signal, 1)
-	stopInterrupts := e.notify(interrupts, os.Interrupt)
-	defer stopInterrupts()
-	c, err := shell.NewConsole(s, shell.ConsoleOptions{
-		Stdin:       e.stdin,
-		Stdout:      e.stdout,
-		Stderr:      e.stderr,
-		HistoryFile: historyFile(e.getenv),
-		Interrupts:  interrupts,
-	})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
-	// SIGTERM and SIGHUP end the console as Ctrl-D does: the node stops
-	// gracefully.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	terms := make(chan os.Signal, 1)
-	stopTerms := e.notify(terms, syscall.SIGTERM, syscall.SIGHUP)
-	defer stopTerms()
-	go func() {
-		select {
-		case <-terms:
-			cancel()
-			c.Close() // ends the read of the current line
-		case <-ctx.Done():
-		}
-	}()
-
-	banner(e.stdout, n, dir, loaded)
-	err = c.Run(ctx)
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
+	return runConsoleOn(e, s, func(w io.Writer) { banner(w, n, dir, loaded) }, stop)
 }
 
 // banner introduces the console, as iex does.

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gexdev/gex/shell"
+)
+
+// The commands that reach a running node (attach, eval, ping, pid, stop)
+// find it by name, through its socket in the runtime directory.
+
+// dialTimeout bounds connecting to a node and its handshake.
+const dialTimeout = 5 * time.Second
+
+// runDir is the runtime directory the commands use: see shell.RunDir.
+func runDir(e *env) shell.RunDir { return shell.DefaultRunDir(e.getenv) }
+
+// nameFlag defines the --name flag of a command that reaches a node.
+func nameFlag(fs *flag.FlagSet) *string {
+	return fs.String("name", "", "the node's `NAME`, as name or name@host (default node@HOST)")
+}
+
+// remote is a node as the commands that reach one address it.
+type remote struct {
+	name string // full: "kv@host"
+	dir  shell.RunDir
+}
+
+func newRemote(e *env, name string) (remote, error) {
+	r := remote{name: fullName(name), dir: runDir(e)}
+	return r, r.dir.CheckName(r.name)
+}
+
+func (r remote) socket() string { return r.dir.Socket(r.name) }
+
+// fail reports err as command cmd's failure and returns the exit status.
+// A node that is not running is the common case, and gets a plain word.
+func (r remote) fail(e *env, cmd string, err error) int {
+	if errors.Is(err, shell.ErrNotRunning) {
+		fmt.Fprintf(e.stderr, "node %s: node %s is not running (nothing answers on %s)\n", cmd, r.name, r.socket())
+		return exitFail
+	}
+	fmt.Fprintf(e.stderr, "node %s: %v\n", cmd, err)
+	return exitFail
+}
+
+// fullName completes a node name as node.Start does: a name without a
+// host gets this machine's short host name; "" is "node".
+func fullName(name string) string {
+	if name == "" {
+		name = "node"
+	}
+	if strings.Contains(name, "@") {
+		return name
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		host = host[:i]
+	}
+	return name + "@" + host
+}
+
+// parseRemote parses the command line of a command that takes --name and
+// want operands, and finds the node. ok false means return status.
+func (c *command) parseRemote(e *env, name string, want int, args []string) (r remote, operands []string, status int, ok bool) {
+	fs := c.flags(e, name)
+	nodeName := nameFlag(fs)
+	operands, status, ok = c.parse(e, fs, args)
+	if !ok {
+		return remote{}, nil, status, false
+	}
+	if len(operands) != want {
+		fmt.Fprintf(e.stderr, "node %s: want %d arguments, got %d\nRun 'node %s --help' for usage.\n", name, want, len(operands), name)
+		return remote{}, nil, exitUsage, false
+	}
+	r, err := newRemote(e, *nodeName)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "node %s: %v\n", name, err)
+		return remote{}, nil, exitUsage, false
+	}
+	return r, operands, exitOK, true
+}
