@@ -59,7 +59,7 @@ type Node struct {
 // Start starts a node.
 func Start(opts Options) (*Node, error) {
 	n := &Node{
-		name:     nodeName(opts.Name),
+		name:     FullName(opts.Name),
 		log:      opts.Logger,
 		timeout:  opts.CallTimeout,
 		shutdown: opts.ShutdownTimeout,
@@ -84,7 +84,9 @@ func Start(opts Options) (*Node, error) {
 	return n, nil
 }
 
-func nodeName(name string) string {
+// FullName completes a node name as Start does: a name without a host
+// gets this machine's short host name, and "" is "node".
+func FullName(name string) string {
 	if name == "" {
 		name = "node"
 	}

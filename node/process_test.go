@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,16 @@ func TestNodeName(t *testing.T) {
 	defer m.Stop()
 	if m.Name() != "kv@box" {
 		t.Fatalf("name %q", m.Name())
+	}
+}
+
+func TestFullName(t *testing.T) {
+	host, _ := os.Hostname()
+	host, _, _ = strings.Cut(host, ".")
+	for in, want := range map[string]string{"": "node@" + host, "kv": "kv@" + host, "kv@box": "kv@box"} {
+		if got := FullName(in); got != want {
+			t.Errorf("FullName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -8,7 +8,22 @@
 //
 // The commands are:
 //
-//	console   start a node and a console on it, loading a directory's modules
+//	console     start a node and a console on it, loading a directory's modules
+//	start       start a node in the background (a daemon), loading a directory's modules
+//	foreground  run a node in the foreground, attachable, without a console (for systemd)
+//	attach      attach a console to a running node
+//	eval        evaluate console input on a running node and print the result
+//	stop        stop a running node gracefully
+//	ping        check that a node is running: prints pong
+//	pid         print the OS process id of a running node
+//	version     print the version of Gex
+//
+// Every command that reaches a running node takes --name NAME (default
+// node@HOST) and finds it through its unix socket in the runtime
+// directory: $GEX_RUNTIME_DIR, else $XDG_RUNTIME_DIR/gex, else
+// /tmp/gex-UID. The directory is 0700 and the socket 0600, and the node
+// refuses a peer of another uid (SO_PEERCRED); no secret is ever put on a
+// command line. The directory also holds NAME.pid and NAME.log.
 //
 // # node console
 //
@@ -38,6 +53,21 @@
 // $XDG_STATE_HOME/gex/history (~/.local/state/gex/history), at most 1000
 // lines, readable by its owner alone. Output is colored when it goes to a
 // terminal and NO_COLOR is unset.
+//
+// # node start, attach, stop
+//
+//	node start [DIR] [--name NAME]
+//	node attach [--name NAME]
+//	node eval [--name NAME] EXPR
+//	node stop [--name NAME]
+//
+// Start runs node foreground DIR as a daemon, its output appended to
+// NAME.log, and returns once the node answers. Attach is the full console
+// on the running node, as iex --remsh is, with a session of its own:
+// completion, colors and helpers as in node console, history kept on the
+// client's side. Ctrl-C interrupts that console's evaluation, Ctrl-D
+// detaches and leaves the node running. node console serves the socket
+// too, so others can attach to it. Each command's --help tells more.
 //
 // # Exit status
 //

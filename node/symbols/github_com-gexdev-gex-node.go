@@ -29,6 +29,7 @@ func init() {
 		"ErrNotSuspended":  reflect.ValueOf(&node.ErrNotSuspended).Elem(),
 		"ErrTimeout":       reflect.ValueOf(&node.ErrTimeout).Elem(),
 		"Exited":           reflect.ValueOf(node.Exited),
+		"FullName":         reflect.ValueOf(node.FullName),
 		"Infinity":         reflect.ValueOf(node.Infinity),
 		"IsNormal":         reflect.ValueOf(node.IsNormal),
 		"Kill":             reflect.ValueOf(node.Kill),

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
+	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/shell"
 )
 
@@ -32,7 +31,7 @@ type remote struct {
 }
 
 func newRemote(e *env, name string) (remote, error) {
-	r := remote{name: fullName(name), dir: runDir(e)}
+	r := remote{name: node.FullName(name), dir: runDir(e)}
 	return r, r.dir.CheckName(r.name)
 }
 
@@ -47,25 +46,6 @@ func (r remote) fail(e *env, cmd string, err error) int {
 	}
 	fmt.Fprintf(e.stderr, "node %s: %v\n", cmd, err)
 	return exitFail
-}
-
-// fullName completes a node name as node.Start does: a name without a
-// host gets this machine's short host name; "" is "node".
-func fullName(name string) string {
-	if name == "" {
-		name = "node"
-	}
-	if strings.Contains(name, "@") {
-		return name
-	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	if i := strings.IndexByte(host, '.'); i > 0 {
-		host = host[:i]
-	}
-	return name + "@" + host
 }
 
 // parseRemote parses the command line of a command that takes --name and

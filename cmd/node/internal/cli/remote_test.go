@@ -106,13 +106,3 @@ func TestRemoteUsage(t *testing.T) {
 		}
 	}
 }
-
-func TestFullName(t *testing.T) {
-	host, _ := os.Hostname()
-	host, _, _ = strings.Cut(host, ".")
-	for in, want := range map[string]string{"": "node@" + host, "kv": "kv@" + host, "kv@box": "kv@box"} {
-		if got := fullName(in); got != want {
-			t.Errorf("fullName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
