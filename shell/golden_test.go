@@ -25,7 +25,7 @@ var promptLine = regexp.MustCompile(`^(gex\([^)]*\)\d+> |\.\.\.\(\d+\)> )(.*)$`)
 
 // TestGolden replays each transcript in testdata: the lines after a
 // prompt are typed into a session on a fresh node whose code path is a
-// copy of testdata/modules, and what the session shows must be what the
+// copy of the examples' modules, and what the session shows must be what the
 // transcript shows. Lines beginning with "# " are comments; "#! cp A B"
 // copies file A over B in the module directory, as a user editing a
 // module would. With -update the transcripts are rewritten.
@@ -58,9 +58,7 @@ func TestGolden(t *testing.T) {
 // session gives.
 func replay(t *testing.T, transcript string) string {
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/modules")); err != nil {
-		t.Fatal(err)
-	}
+	copyExamples(t, dir)
 	n, err := node.Start(node.Options{
 		Name:   "test@localhost",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -150,4 +148,30 @@ func diffLines(want, got string) string {
 		}
 	}
 	return ""
+}
+
+// exampleModules are the files of examples/ a transcript's module directory
+// holds, by their place there.
+var exampleModules = map[string]string{
+	"kv.go":             "../examples/kv/kv.go",
+	"v1/kv.go":          "../examples/kv/v1/kv.go",
+	"demo_server.go":    "../examples/demo_server/demo_server.go",
+	"demo_server_v2.go": "../examples/demo_server/demo_server_v2.go",
+}
+
+func copyExamples(t *testing.T, dir string) {
+	t.Helper()
+	for dst, src := range exampleModules {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst = filepath.Join(dir, dst)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
