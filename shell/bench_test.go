@@ -14,7 +14,7 @@ import (
 // and reports the heap the session keeps per line: a long session must
 // not grow without bound (yaegi issue 1678).
 func BenchmarkSessionEval(b *testing.B) {
-	kv, _ := filepath.Abs("testdata/modules")
+	kv, _ := filepath.Abs("../examples/kv")
 	const lines = 10000
 	ctx := context.Background()
 	for b.Loop() {

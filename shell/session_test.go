@@ -192,7 +192,7 @@ func TestSessionInterrupt(t *testing.T) {
 }
 
 func TestSessionsAreIsolated(t *testing.T) {
-	kv, _ := filepath.Abs("testdata/modules")
+	kv, _ := filepath.Abs("../examples/kv")
 	n, cs := testNode(t, kv)
 	a := newTestSession(t, n, cs, SessionOptions{})
 	b := newTestSession(t, n, cs, SessionOptions{})
@@ -227,7 +227,7 @@ func TestSessionReloadAddsFunction(t *testing.T) {
 }
 
 func TestSessionComplete(t *testing.T) {
-	kv, _ := filepath.Abs("testdata/modules")
+	kv, _ := filepath.Abs("../examples/kv")
 	s := testSession(t, SessionOptions{}, kv)
 	sessionEval(t, s, "kv.StartLink()")
 	sessionEval(t, s, "employee := map[string]int{}")
