@@ -67,11 +67,7 @@ func (e *Env) R(modules ...string) ([]string, error) {
 // L loads a module from the code path, as IEx's l and Erlang's
 // code:load_file do, and returns its name.
 func (e *Env) L(module string) (string, error) {
-	cs, err := e.code()
-	if err != nil {
-		return "", err
-	}
-	res, err := cs.Load(module)
+	res, err := e.load(module)
 	if err != nil {
 		return "", err
 	}

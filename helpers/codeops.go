@@ -10,15 +10,19 @@ import (
 // and returns its name. Unlike L it does not purge first: loading a third
 // version fails while processes still run the old one.
 func (e *Env) LoadFile(module string) (string, error) {
-	cs, err := e.code()
-	if err != nil {
-		return "", err
-	}
-	res, err := cs.Load(module)
+	res, err := e.load(module)
 	if err != nil {
 		return "", err
 	}
 	return res.Module.Name, nil
+}
+
+func (e *Env) load(module string) (*code.LoadResult, error) {
+	cs, err := e.code()
+	if err != nil {
+		return nil, err
+	}
+	return cs.Load(module)
 }
 
 // Purge removes module's old version, killing the processes still
