@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -200,8 +201,10 @@ func result1(vals []any) any {
 func (s *Session) showError(out io.Writer, err error) {
 	var pe *PanicError
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintln(out, s.print.Errorf("** (interrupted) %v", err))
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(out, s.print.Errorf("** (interrupted)"))
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintln(out, s.print.Errorf("** (interrupted) deadline exceeded"))
 	case errors.As(err, &pe):
 		fmt.Fprintln(out, s.print.Errorf("** (panic) %v", pe.Value))
 		for _, f := range pe.Frames {
@@ -214,9 +217,14 @@ func (s *Session) showError(out io.Writer, err error) {
 		// Paths in the working directory, as in a module's compile
 		// errors, read better relative to it: kv.go:12:3.
 		msg := strings.ReplaceAll(err.Error(), s.env.Dir+string(os.PathSeparator), "")
+		msg = noSymbol.ReplaceAllString(msg, "undefined: $1.$2 (see exports $1)")
 		fmt.Fprintln(out, s.print.Errorf("** (error) %s", msg))
 	}
 }
+
+// noSymbol matches the interpreter's message for a function a module does
+// not export, which names the module by its internal import path.
+var noSymbol = regexp.MustCompile(`package (\w+) "` + regexp.QuoteMeta(modulePath) + `\w+" has no symbol (\w+)`)
 
 // isVar reports whether name is one of the session's variables.
 func (s *Session) isVar(name string) bool {
