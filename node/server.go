@@ -225,14 +225,22 @@ func (p *process) handleAsync(f func(any, any) Result, name string, msg any, dfl
 	p.apply(r, From{}, name)
 }
 
-// protect runs f, turning a panic into the process's exit reason.
+// protect runs f, turning a panic into the process's exit reason. If f
+// calls runtime.Goexit the goroutine cannot be kept, but the process must
+// not be left owned by it: it exits.
 func (p *process) protect(f func()) (pe *PanicError) {
+	returned := false
 	defer func() {
 		if v := recover(); v != nil {
 			pe = &PanicError{Value: v, Stack: string(debug.Stack())}
+			return
+		}
+		if !returned {
+			p.finish(&PanicError{Value: "runtime.Goexit called in a callback", Stack: string(debug.Stack())})
 		}
 	}()
 	f()
+	returned = true
 	return nil
 }
 

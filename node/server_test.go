@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -419,4 +420,28 @@ func TestTraceToLogger(t *testing.T) {
 		t.Fatalf("no trace in log: %s", logs)
 	}
 	_ = bytes.MinRead
+}
+
+type exiter struct{ kv }
+
+func (exiter) HandleCast(msg any, state any) Result {
+	runtime.Goexit()
+	return NoReply(state)
+}
+
+func TestGoexitInCallbackEndsTheProcess(t *testing.T) {
+	n, _ := testNode(t)
+	pid, err := n.StartServer(exiter{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bystander := startKV(t, n)
+	n.Cast(pid, "bye")
+	eventually(t, "process gone", func() bool { return !n.IsAlive(pid) })
+	if _, err := n.Call(pid, getReq{"a"}); !errors.Is(err, ErrNoProc) {
+		t.Fatalf("call after Goexit: %v", err)
+	}
+	if _, err := n.Call(bystander, getReq{"a"}); err != nil {
+		t.Fatal(err)
+	}
 }
