@@ -120,7 +120,15 @@ func (n *Node) Done() <-chan struct{} { return n.done }
 // callbacks run children before parents. A process that does not stop within
 // the shutdown timeout is killed. Stop may be called more than once and from
 // several goroutines; each call returns once the node has stopped.
+//
+// Called from one of the node's own processes, Stop cannot wait for that
+// process to stop: it starts the shutdown and returns at once, as Erlang's
+// init:stop does.
 func (n *Node) Stop() error {
+	if n.current() != nil {
+		go n.stopOnce.Do(n.stop)
+		return nil
+	}
 	n.stopOnce.Do(n.stop)
 	<-n.done
 	return nil

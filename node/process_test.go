@@ -291,3 +291,23 @@ func TestStopIsGracefulAndIdempotent(t *testing.T) {
 		t.Fatalf("start after stop: %v", err)
 	}
 }
+
+func TestStopFromInsideAProcess(t *testing.T) {
+	n, _ := testNode(t)
+	n.Spawn(func(p *Proc) {
+		p.Receive()
+		p.Node().Stop()
+		p.Receive()
+	})
+	pid := n.PIDs()[0]
+	start := time.Now()
+	n.Send(pid, "stop")
+	select {
+	case <-n.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("node did not stop")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("stop from inside a process took %v", d)
+	}
+}

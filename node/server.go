@@ -318,55 +318,6 @@ func (p *process) defaultInfo(msg any, state any) Result {
 	return NoReply(state)
 }
 
-// Call sends req to the GenServer dest and waits for its reply, up to the
-// node's call timeout (5 s by default).
-func (n *Node) Call(dest Dest, req any) (any, error) {
-	return n.CallTimeout(dest, req, n.timeout)
-}
-
-// CallTimeout is Call with its own timeout; d < 0 waits for ever.
-func (n *Node) CallTimeout(dest Dest, req any, d time.Duration) (any, error) {
-	return n.request(dest, envelope{kind: kindCall, msg: req}, d, "call")
-}
-
-func (n *Node) request(dest Dest, e envelope, d time.Duration, op string) (any, error) {
-	p := n.resolve(dest)
-	if p == nil {
-		return nil, &CallError{Op: op, Dest: dest, Err: ErrNoProc}
-	}
-	c := n.calls.get()
-	e.call = c
-	if e.kind == kindCall && p.claim(false) {
-		p.runHere(e)
-		r := <-c.ch
-		n.calls.put(c)
-		if r.err != nil {
-			return nil, &CallError{Op: op, Dest: dest, Err: r.err}
-		}
-		return r.v, nil
-	}
-	p.deliver(e)
-	v, err := n.await(c, d)
-	if err != nil {
-		return nil, &CallError{Op: op, Dest: dest, Err: err}
-	}
-	return v, nil
-}
-
-// Cast sends msg to the GenServer dest without waiting. Like Erlang's cast
-// it succeeds whether or not dest is alive, except for an unknown name.
-func (n *Node) Cast(dest Dest, msg any) error {
-	p := n.resolve(dest)
-	if p == nil {
-		if _, ok := dest.(Name); ok {
-			return &CallError{Op: "cast", Dest: dest, Err: ErrNoProc}
-		}
-		return nil
-	}
-	p.deliver(envelope{kind: kindCast, msg: msg})
-	return nil
-}
-
 // StopServer stops the GenServer dest with reason, running its Terminate,
 // and waits until it has exited (up to the call timeout).
 func (n *Node) StopServer(dest Dest, reason any) error {
@@ -410,47 +361,3 @@ func (n *Node) shutdownProc(from PID, p *process, reason any, d time.Duration) {
 }
 
 func sameModule(a, b string) bool { return strings.EqualFold(a, b) }
-
-// claim makes the calling goroutine the owner of an idle GenServer: one
-// with no goroutine, nothing queued and not suspended. A caller that would
-// only wait for the reply runs the callback itself, sparing two goroutine
-// switches; the process's state still has exactly one owner at a time.
-//
-// A system request (sys) may claim a suspended process too.
-func (p *process) claim(sys bool) bool {
-	if p.kind != serverProc {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.active || p.dead || (p.suspended && !sys) || p.sysq.len() > 0 || p.msgq.len() > 0 {
-		return false
-	}
-	p.active = true
-	return true
-}
-
-// runHere dispatches e on the calling goroutine, which claimed p, then
-// hands p back: to a new goroutine if messages arrived meanwhile.
-func (p *process) runHere(e envelope) {
-	prev := p.n.swapRunning(p)
-	p.dispatch(e)
-	p.n.restoreRunning(prev)
-	p.mu.Lock()
-	if !p.dead && p.runnable() {
-		p.mu.Unlock()
-		p.n.goroutine(p.serve)
-		return
-	}
-	p.settle()
-	p.active = false
-	p.mu.Unlock()
-}
-
-// settle fails the deferred calls of a server killed while another
-// goroutine ran it. mu must be held by the server's owner.
-func (p *process) settle() {
-	if p.dead && p.srv != nil && len(p.srv.pending) > 0 {
-		p.srv.failPending(p.pid, p.reason)
-	}
-}
