@@ -11,8 +11,8 @@ import (
 // is to iex. Messages sent to its PID (self in the console) wait in it
 // until flush shows them.
 //
-// The evaluation itself does not run in the process, so it cannot
-// receive; the process only collects.
+// The console's evaluations run as the process (node.As), so what they
+// start with StartLink is linked to it; the process itself only collects.
 type Mailbox struct {
 	n   *node.Node
 	pid node.PID
@@ -37,8 +37,14 @@ func OpenMailbox(n *node.Node) *Mailbox {
 	return m
 }
 
+// collect is the mailbox's process. It traps exits, so a process the
+// console started and linked to the session (StartLink at the prompt)
+// cannot end the session by crashing: its exit waits, as an ExitSignal,
+// for the session to show it.
 func (m *Mailbox) collect(p *node.Proc) {
+	p.TrapExit(true)
 	var msgs []any
+	var exits []node.ExitSignal
 	for {
 		switch msg := p.Receive().(type) {
 		case closeMailbox:
@@ -46,9 +52,39 @@ func (m *Mailbox) collect(p *node.Proc) {
 		case drainMailbox:
 			msg.reply <- msgs
 			msgs = nil
+		case drainExits:
+			msg.reply <- exits
+			exits = nil
+		case node.ExitSignal:
+			switch {
+			case msg.From.IsZero():
+				return // the node is stopping
+			case !node.IsNormal(msg.Reason):
+				exits = append(exits, msg)
+			}
 		default:
 			msgs = append(msgs, msg)
 		}
+	}
+}
+
+// drainExits asks the process for the exit signals of linked processes
+// that crashed since the last time.
+type drainExits struct{ reply chan []node.ExitSignal }
+
+// Exits removes and returns the abnormal exits of processes linked to the
+// session, oldest first, for the console to show as IEx does:
+// ** (EXIT from #PID<0.2.0>) reason.
+func (m *Mailbox) Exits() []node.ExitSignal {
+	reply := make(chan []node.ExitSignal, 1)
+	if m.n.Send(m.pid, drainExits{reply}) != nil {
+		return nil
+	}
+	select {
+	case exits := <-reply:
+		return exits
+	case <-time.After(drainTimeout):
+		return nil
 	}
 }
 

@@ -60,7 +60,11 @@ func inbox(n *Node) (PID, <-chan any) {
 	pid := n.Spawn(func(p *Proc) {
 		p.TrapExit(true)
 		for {
-			out <- p.Receive()
+			m := p.Receive()
+			if x, ok := m.(ExitSignal); ok && x.From.IsZero() {
+				return // the node is stopping
+			}
+			out <- m
 		}
 	})
 	return pid, out

@@ -63,6 +63,10 @@ func (p *process) deliver(e envelope) {
 		bounce(p.pid, e, reason)
 		return
 	}
+	if e.kind == kindSignal && p.trapsSignal(e) {
+		// A trapped exit is an ordinary message, in arrival order.
+		e = envelope{kind: kindInfo, msg: ExitSignal{From: e.from, Reason: e.msg}}
+	}
 	if e.kind == kindSys || e.kind == kindSignal {
 		p.sysq.push(e)
 	} else {
@@ -209,6 +213,14 @@ func (p *process) signal(from PID, reason any, untrappable bool) {
 		return
 	}
 	p.deliver(envelope{kind: kindSignal, msg: reason, from: from})
+}
+
+// trapsSignal reports whether the exit signal e becomes a message: the
+// process traps exits, and e is not its parent ending a GenServer. mu must
+// be held.
+func (p *process) trapsSignal(e envelope) bool {
+	fromParent := p.kind == serverProc && !p.parent.IsZero() && e.from == p.parent
+	return p.trapExit && !fromParent
 }
 
 // onSignal decides what an exit signal does to the process, on the

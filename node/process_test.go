@@ -311,3 +311,31 @@ func TestStopFromInsideAProcess(t *testing.T) {
 		t.Fatalf("stop from inside a process took %v", d)
 	}
 }
+
+func TestAs(t *testing.T) {
+	n, _ := testNode(t)
+	shell, out := inbox(n) // traps exits
+	var self PID
+	var server PID
+	err := n.As(shell, func() {
+		self, _ = n.Self()
+		server, _ = n.StartLink(kv{}, nil)
+	})
+	if err != nil || self != shell {
+		t.Fatalf("As: self %v, err %v", self, err)
+	}
+	if _, ok := n.Self(); ok {
+		t.Fatal("still a process after As returned")
+	}
+	in, _ := n.Info(server)
+	if in.Parent != shell || len(in.Links) != 1 || in.Links[0] != shell {
+		t.Fatalf("server started in As: %+v", in)
+	}
+	n.Exit(server, "crash")
+	if m := next(t, out).(ExitSignal); m.From != server || m.Reason != "crash" {
+		t.Fatalf("got %#v", m)
+	}
+	if err := n.As(PID{}, func() {}); !errors.Is(err, ErrNoProc) {
+		t.Fatalf("As of no process: %v", err)
+	}
+}

@@ -69,3 +69,18 @@ type running struct {
 	id   int64
 	prev *process
 }
+
+// As runs f on the calling goroutine as process pid: Self, StartLink,
+// SpawnLink, Link, Monitor and TrapExit inside f act for pid. A console
+// runs each evaluation as its session's process this way, so a server
+// started at the prompt is linked to the session, as in IEx.
+func (n *Node) As(pid PID, f func()) error {
+	p := n.lookup(pid)
+	if p == nil {
+		return &CallError{Op: "as", Dest: pid, Err: ErrNoProc}
+	}
+	prev := n.swapRunning(p)
+	defer n.restoreRunning(prev)
+	f()
+	return nil
+}

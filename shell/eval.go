@@ -47,6 +47,9 @@ type evalConfig struct {
 	// recycleAfter is how many inputs an interpreter takes before it is
 	// replaced; see recycle.
 	recycleAfter int
+
+	// runAs runs the interpreter, as the session's process.
+	runAs func(run func())
 }
 
 // Names the evaluator gives the interpreter, chosen so no Go program
@@ -96,6 +99,9 @@ type evaluator struct {
 const interruptGrace = 200 * time.Millisecond
 
 func newEvaluator(cfg evalConfig) (*evaluator, error) {
+	if cfg.runAs == nil {
+		cfg.runAs = func(run func()) { run() }
+	}
 	e := &evaluator{cfg: cfg, trace: &traceWriter{out: cfg.stderr}}
 	in, err := e.newInterp()
 	if err != nil {
@@ -308,8 +314,10 @@ func (e *evaluator) exec(ctx context.Context, prog *interp.Program, offset int) 
 	e.trace.start()
 	go func() {
 		defer close(ended)
-		v, err := in.Execute(prog) // recovers the run's panics
-		done <- outcome{v, err}
+		e.cfg.runAs(func() {
+			v, err := in.Execute(prog) // recovers the run's panics
+			done <- outcome{v, err}
+		})
 	}()
 	select {
 	case o := <-done:

@@ -101,6 +101,7 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 		resolve:      s.pkgs.resolve,
 		resolvePath:  s.pkgs.resolvePath,
 		recycleAfter: opts.RecycleAfter,
+		runAs:        s.runAs,
 	})
 	if err != nil {
 		s.env.Mailbox.Close()
@@ -147,6 +148,7 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 	if err == nil && shown {
 		vals, err = Results(vals)
 	}
+	defer s.showExits(out)
 	if err != nil {
 		s.showError(out, err)
 		return &EvalError{Err: err}
@@ -156,6 +158,37 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 		fmt.Fprintln(out, s.print.FormatValues(vals))
 	}
 	return nil
+}
+
+// runAs runs an evaluation as the session's process, so that what it
+// starts with StartLink is linked to the session, as in IEx.
+func (s *Session) runAs(run func()) {
+	if s.node.As(s.env.Mailbox.PID(), run) != nil {
+		run() // the session's process is gone (the node is stopping)
+	}
+}
+
+// showExits shows the crashes of processes linked to the session since
+// the last input, as IEx shows its shell's: ** (EXIT from #PID<0.2.0>) reason.
+func (s *Session) showExits(out io.Writer) {
+	for _, x := range s.env.Mailbox.Exits() {
+		fmt.Fprintln(out, s.print.Errorf("** (EXIT from %v) %s", x.From, s.relative(exitReason(x.Reason))))
+	}
+}
+
+// relative shortens paths in the working directory, as in a module's
+// compile errors: kv.go:12:3 reads better than the whole path.
+func (s *Session) relative(msg string) string {
+	return strings.ReplaceAll(msg, s.env.Dir+string(os.PathSeparator), "")
+}
+
+// exitReason is a crash reason in one line: a panic's value without its
+// stack, which the node's log has.
+func exitReason(reason any) string {
+	if pe, ok := reason.(*node.PanicError); ok {
+		return pe.Error()
+	}
+	return fmt.Sprint(reason)
 }
 
 // evaluate runs one complete input and returns the values to show. A
@@ -214,9 +247,7 @@ func (s *Session) showError(out io.Writer, err error) {
 			fmt.Fprintf(out, "    %s\n", f)
 		}
 	default:
-		// Paths in the working directory, as in a module's compile
-		// errors, read better relative to it: kv.go:12:3.
-		msg := strings.ReplaceAll(err.Error(), s.env.Dir+string(os.PathSeparator), "")
+		msg := s.relative(err.Error())
 		msg = noSymbol.ReplaceAllString(msg, "undefined: $1.$2 (see exports $1)")
 		fmt.Fprintln(out, s.print.Errorf("** (error) %s", msg))
 	}
