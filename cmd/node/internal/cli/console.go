@@ -53,7 +53,7 @@ func runConsole(e *env, args []string) int {
 		return exitFail
 	}
 
-	n, err := node.Start(node.Options{Name: *name, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	n, err := node.Start(node.Options{Name: *name, Logger: slog.New(shell.NewLogHandler(e.stderr, nil))})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
