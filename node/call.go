@@ -37,6 +37,9 @@ func (f From) Reply(v any) bool {
 	return f.c.answer(f.gen, result{v: v})
 }
 
+// answered reports whether the call f names was answered or given up.
+func (f From) answered() bool { return f.c.state.Load() != f.gen<<1 }
+
 // IsZero reports whether f identifies no call (a cast or plain message).
 func (f From) IsZero() bool { return f.c == nil }
 
@@ -74,14 +77,32 @@ func (cs *calls) put(c *call) {
 
 // await waits for c's answer up to d (no limit for d < 0).
 func (n *Node) await(c *call, d time.Duration) (any, error) {
-	if d < 0 {
-		r := <-c.ch
-		n.calls.put(c)
-		return r.v, r.err
+	switch {
+	case d < 0:
+		return n.take(c)
+	case d >= coarseTimeout && d >= 2*n.idle.period:
+		return n.awaitCoarse(c, time.Now().Add(d))
 	}
-	if d >= coarseTimeout {
-		return n.awaitCoarse(c, d)
+	return n.awaitTimer(c, d)
+}
+
+// take receives c's answer, which is there or on its way, and recycles c.
+func (n *Node) take(c *call) (any, error) {
+	r := <-c.ch
+	n.calls.put(c)
+	return r.v, r.err
+}
+
+// expire gives up on c unless it was answered meanwhile, in which case the
+// answer is taken rather than lost.
+func (n *Node) expire(c *call) (any, error) {
+	if s := c.state.Load(); s&1 == 1 || !c.state.CompareAndSwap(s, s|1) {
+		return n.take(c)
 	}
+	return nil, ErrTimeout
+}
+
+func (n *Node) awaitTimer(c *call, d time.Duration) (any, error) {
 	if c.timer == nil {
 		c.timer = time.NewTimer(d)
 	} else {
@@ -93,41 +114,30 @@ func (n *Node) await(c *call, d time.Duration) (any, error) {
 		n.calls.put(c)
 		return r.v, r.err
 	case <-c.timer.C:
-		if s := c.state.Load(); s&1 == 1 || !c.state.CompareAndSwap(s, s|1) {
-			// Answered just now: take it rather than lose it.
-			r := <-c.ch
-			n.calls.put(c)
-			return r.v, r.err
-		}
-		return nil, ErrTimeout
+		return n.expire(c)
 	}
 }
 
 // coarseTimeout is the shortest timeout measured with the node's idle
 // sweeps instead of a timer of its own. Calls wait 5 s by default, and
 // a timer per call costs more than the call: the sweeps already tick, and
-// a few tens of milliseconds more or less on a 5 s timeout do not matter.
+// a sweep period more or less on a 5 s timeout does not matter.
 const coarseTimeout = time.Second
 
-func (n *Node) awaitCoarse(c *call, d time.Duration) (any, error) {
-	// Each sweep period passes between two sweeps; wait for enough of
-	// them, then look at the clock.
-	sweeps := int(d / n.idle.period)
+func (n *Node) awaitCoarse(c *call, deadline time.Time) (any, error) {
 	for {
 		select {
 		case r := <-c.ch:
 			n.calls.put(c)
 			return r.v, r.err
 		case <-n.idle.current():
-			if sweeps--; sweeps > 0 {
+			if time.Now().Before(deadline) {
 				continue
 			}
-			if s := c.state.Load(); s&1 == 1 || !c.state.CompareAndSwap(s, s|1) {
-				r := <-c.ch
-				n.calls.put(c)
-				return r.v, r.err
-			}
-			return nil, ErrTimeout
+			return n.expire(c)
+		case <-n.idle.stop:
+			// The node stopped and its sweeps with it.
+			return n.awaitTimer(c, max(time.Until(deadline), 0))
 		}
 	}
 }
@@ -152,14 +162,18 @@ func (n *Node) request(dest Dest, e envelope, d time.Duration, op string) (any, 
 	e.call = c
 	if e.kind == kindCall && p.claim(false) {
 		p.runHere(e)
-		r := <-c.ch
-		n.calls.put(c)
-		if r.err != nil {
-			return nil, &CallError{Op: op, Dest: dest, Err: r.err}
+		select {
+		case r := <-c.ch:
+			n.calls.put(c)
+			if r.err != nil {
+				return nil, &CallError{Op: op, Dest: dest, Err: r.err}
+			}
+			return r.v, nil
+		default: // NoReply: the answer comes later, or not in time
 		}
-		return r.v, nil
+	} else {
+		p.deliver(e)
 	}
-	p.deliver(e)
 	v, err := n.await(c, d)
 	if err != nil {
 		return nil, &CallError{Op: op, Dest: dest, Err: err}
@@ -212,15 +226,6 @@ func (p *process) runHere(e envelope) {
 		p.n.goroutine(p.serve)
 		return
 	}
-	p.settle()
 	p.active = false
 	p.mu.Unlock()
-}
-
-// settle fails the deferred calls of a server killed while another
-// goroutine ran it. mu must be held by the server's owner.
-func (p *process) settle() {
-	if p.dead && p.srv != nil && len(p.srv.pending) > 0 {
-		p.srv.failPending(p.pid, p.reason)
-	}
 }

@@ -18,6 +18,13 @@ type Down struct {
 // link links a and b both ways, or sends a a noproc signal if b is gone.
 func link(a, b *process) {
 	a.mu.Lock()
+	if a.dead {
+		// a finished already and told its links; b must hear it too.
+		reason := a.reason
+		a.mu.Unlock()
+		b.signal(a.pid, reason, false)
+		return
+	}
 	if a.links == nil {
 		a.links = make(map[PID]*process, 1)
 	}
@@ -100,10 +107,22 @@ func (n *Node) monitor(watcher *process, dest Dest) Ref {
 		watcher.deliver(envelope{kind: kindInfo, msg: Down{Ref: ref, PID: pid, Reason: ErrNoProc}})
 		return ref
 	}
+	// The watcher notes the monitor first: once the target has it, the
+	// target's exit may fire it, and forget, at any moment.
+	watcher.mu.Lock()
+	if watcher.watching == nil {
+		watcher.watching = make(map[Ref]*process, 1)
+	}
+	watcher.watching[ref] = target
+	watcher.mu.Unlock()
+	n.monitored.Store(ref.id, target)
+
 	target.mu.Lock()
 	if target.dead {
 		reason := target.reason
 		target.mu.Unlock()
+		n.monitored.Delete(ref.id)
+		watcher.forget(ref)
 		watcher.deliver(envelope{kind: kindInfo, msg: Down{Ref: ref, PID: target.pid, Reason: reason}})
 		return ref
 	}
@@ -112,7 +131,6 @@ func (n *Node) monitor(watcher *process, dest Dest) Ref {
 	}
 	target.monitors[ref] = watcher
 	target.mu.Unlock()
-	n.monitored.Store(ref.id, target)
 	return ref
 }
 
@@ -123,8 +141,12 @@ func (n *Node) demonitor(ref Ref) {
 	}
 	target := v.(*process)
 	target.mu.Lock()
+	watcher := target.monitors[ref]
 	delete(target.monitors, ref)
 	target.mu.Unlock()
+	if watcher != nil {
+		watcher.forget(ref)
+	}
 }
 
 // Exit sends an exit signal with reason to pid, as Erlang's exit/2: Kill

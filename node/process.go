@@ -35,7 +35,9 @@ type process struct {
 	name      string
 	links     map[PID]*process
 	monitors  map[Ref]*process // who watches this process
+	watching  map[Ref]*process // whom this process watches
 	done      chan struct{}    // closed at exit; made on first wait
+	deferred  []From           // a GenServer's calls to be answered later
 
 	module, vsn string        // the code the process runs
 	wake        chan struct{} // Receive, or a parked GenServer, sleeps on it
@@ -134,12 +136,11 @@ func (p *process) finish(reason any) bool {
 	}
 	p.dead = true
 	p.reason = reason
-	// Deferred calls belong to the goroutine running the server, if any;
-	// it fails them when it sees the process dead (see settle).
-	unowned := !p.active
 	pending := append(p.sysq.drain(), p.msgq.drain()...)
-	links, monitors, name, done := p.links, p.monitors, p.name, p.done
-	p.links, p.monitors = nil, nil
+	deferred := p.deferred
+	p.deferred = nil
+	links, monitors, watching, name, done := p.links, p.monitors, p.watching, p.name, p.done
+	p.links, p.monitors, p.watching = nil, nil, nil
 	if done == nil {
 		p.done = closedChan
 	}
@@ -152,8 +153,8 @@ func (p *process) finish(reason any) bool {
 	for _, e := range pending {
 		bounce(p.pid, e, reason)
 	}
-	if p.srv != nil && (unowned || p.n.current() == p) {
-		p.srv.failPending(p.pid, reason)
+	for _, f := range deferred {
+		f.c.answer(f.gen, result{err: &ExitError{PID: p.pid, Reason: reason}})
 	}
 	for pid, q := range links {
 		q.unlinkFrom(p.pid)
@@ -161,13 +162,21 @@ func (p *process) finish(reason any) bool {
 		_ = pid
 	}
 	for ref, q := range monitors {
+		n.monitored.Delete(ref.id)
+		q.forget(ref)
 		q.deliver(envelope{kind: kindInfo, msg: Down{Ref: ref, PID: p.pid, Reason: reason}})
+	}
+	for ref, target := range watching {
+		n.monitored.Delete(ref.id)
+		target.mu.Lock()
+		delete(target.monitors, ref)
+		target.mu.Unlock()
 	}
 	if done != nil {
 		close(done)
 	}
 	if !IsNormal(reason) && reason != Killed {
-		n.report(p, reason)
+		n.report(p, name, reason)
 	}
 	return true
 }
@@ -253,16 +262,29 @@ func (p *process) unlinkFrom(pid PID) {
 	p.mu.Unlock()
 }
 
-func (n *Node) report(p *process, reason any) {
+func (n *Node) report(p *process, name string, reason any) {
 	attrs := []any{"pid", p.pid.String(), "reason", formatReason(reason)}
-	if p.name != "" {
-		attrs = append(attrs, "name", p.name)
+	if name != "" {
+		attrs = append(attrs, "name", name)
 	}
-	if p.module != "" {
-		attrs = append(attrs, "module", p.module, "vsn", p.vsn)
+	if module, vsn := p.pinned(); module != "" {
+		attrs = append(attrs, "module", module, "vsn", vsn)
 	}
 	if pe, ok := reason.(*PanicError); ok {
 		attrs = append(attrs, "stack", pe.Stack)
 	}
 	n.log.Error("process exited", attrs...)
+}
+
+func (p *process) isDead() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dead
+}
+
+// forget drops a monitor this process held, once it has fired.
+func (p *process) forget(ref Ref) {
+	p.mu.Lock()
+	delete(p.watching, ref)
+	p.mu.Unlock()
 }

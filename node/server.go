@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,7 +15,6 @@ type server struct {
 	mod      Module
 	state    any
 	vsn      string  // the version whose Init or CodeChange shaped state
-	pending  []From  // calls answered later with From.Reply
 	prepared *change // a code change prepared by a batch, not yet committed
 	debug    *debugInfo
 	stats    Stats
@@ -77,6 +77,11 @@ func (n *Node) startServer(mod any, arg any, linked bool, opts []StartOption) (P
 	p := n.newProcess(serverProc, parentPID)
 	p.srv = &server{mod: m}
 	p.module = m.Name()
+	// Init is queued, and the process owned, before anyone can see it, so
+	// no call or cast runs ahead of Init.
+	c := n.calls.get()
+	p.sysq.push(envelope{kind: kindSys, sys: sysInit, msg: arg, call: c})
+	p.active = true
 	n.add(p)
 	if cfg.name != "" {
 		if err := n.register(cfg.name, p); err != nil {
@@ -87,8 +92,7 @@ func (n *Node) startServer(mod any, arg any, linked bool, opts []StartOption) (P
 	if linked && parent != nil {
 		link(parent, p)
 	}
-	c := n.calls.get()
-	p.deliver(envelope{kind: kindSys, sys: sysInit, msg: arg, call: c})
+	n.goroutine(p.serve)
 	if _, err := n.await(c, cfg.timeout); err != nil {
 		if parent != nil {
 			n.unlink(parent, p.pid)
@@ -122,7 +126,6 @@ func (p *process) serve() {
 		}
 		if !ok {
 			if p.dead || !linger {
-				p.settle()
 				p.stopServing()
 				return
 			}
@@ -206,7 +209,9 @@ func (p *process) handleCall(cb *Callbacks, e envelope) {
 	}
 	var r Result
 	if pe := p.protect(func() { r = f(e.msg, from, p.srv.state) }); pe != nil {
-		e.call.fail(&ExitError{PID: p.pid, Reason: pe})
+		// from, not e.call: if the callback replied before it panicked,
+		// the record may already serve another call.
+		from.c.answer(from.gen, result{err: &ExitError{PID: p.pid, Reason: pe}})
 		p.terminate(pe)
 		return
 	}
@@ -253,15 +258,13 @@ func (p *process) apply(r Result, from From, callback string) {
 		p.answer(from, r.reply)
 	case actNoReply:
 		s.state = r.state
-		if !from.IsZero() {
-			s.pending = append(s.pending, from)
-		}
+		p.keepDeferred(from)
 	case actStop:
 		s.state = r.state
 		if r.hasReply {
 			p.answer(from, r.reply)
-		} else if !from.IsZero() {
-			s.pending = append(s.pending, from)
+		} else {
+			p.keepDeferred(from)
 		}
 		p.terminate(r.reason)
 	default:
@@ -287,7 +290,7 @@ func (p *process) answer(from From, v any) {
 // terminate runs Terminate, unless the process was killed, and ends it.
 func (p *process) terminate(reason any) {
 	s := p.srv
-	if reason != Killed {
+	if reason != Killed && !p.isDead() {
 		if f := s.mod.Callbacks().Terminate; f != nil {
 			if pe := p.protect(func() { f(reason, s.state) }); pe != nil {
 				reason = pe
@@ -297,12 +300,25 @@ func (p *process) terminate(reason any) {
 	p.finish(reason)
 }
 
-// failPending answers every deferred call of a server that exited.
-func (s *server) failPending(pid PID, reason any) {
-	for _, f := range s.pending {
-		f.c.answer(f.gen, result{err: &ExitError{PID: pid, Reason: reason}})
+// keepDeferred keeps from, a call the server will answer later with From.Reply,
+// so that the call fails at once if the server exits first. Calls answered
+// meanwhile are dropped from the list as it grows.
+func (p *process) keepDeferred(from From) {
+	if from.IsZero() {
+		return
 	}
-	s.pending = nil
+	p.mu.Lock()
+	if p.dead {
+		reason := p.reason
+		p.mu.Unlock()
+		from.c.answer(from.gen, result{err: &ExitError{PID: p.pid, Reason: reason}})
+		return
+	}
+	if len(p.deferred) >= 8 {
+		p.deferred = slices.DeleteFunc(p.deferred, From.answered)
+	}
+	p.deferred = append(p.deferred, from)
+	p.mu.Unlock()
 }
 
 func defaultCall(req any, _ From, _ any) Result {

@@ -242,7 +242,7 @@ func (p *process) init(e envelope) {
 	s := p.srv
 	cb := s.mod.Callbacks()
 	s.vsn = cb.Vsn
-	p.vsn = cb.Vsn
+	p.setVsn(cb.Vsn)
 	s.stats.Start = time.Now()
 	if cb.Init == nil {
 		s.state = e.msg
@@ -260,6 +260,13 @@ func (p *process) init(e envelope) {
 		}
 		e.call.fail(err)
 		p.finish(&InitError{Module: p.module, Err: err})
+		return
+	}
+	p.mu.Lock()
+	dead, reason := p.dead, p.reason
+	p.mu.Unlock()
+	if dead { // killed while Init ran
+		e.call.fail(&ExitError{PID: p.pid, Reason: reason})
 		return
 	}
 	e.call.reply(nil)
