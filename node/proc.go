@@ -46,9 +46,6 @@ func (n *Node) SpawnOpts(f func(p *Proc), opts SpawnOptions) PID {
 	}
 	p := n.newProcess(funcProc, parentPID)
 	p.fn = &funcState{}
-	if n.stopping.Load() {
-		return p.pid // never runs: the node is going down
-	}
 	p.wake = make(chan struct{}, 1)
 	p.module, p.vsn = opts.Module, opts.Vsn
 	if opts.Module == "" && parent != nil && parent.kind == funcProc {
@@ -56,7 +53,9 @@ func (n *Node) SpawnOpts(f func(p *Proc), opts SpawnOptions) PID {
 		p.module, p.vsn = parent.pinned()
 	}
 	p.active = true
-	n.add(p)
+	if !n.admit(p) {
+		return p.pid // never runs: the node is going down
+	}
 	if opts.Link && parent != nil {
 		link(parent, p)
 	}

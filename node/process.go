@@ -50,10 +50,18 @@ func (n *Node) newProcess(kind procKind, parent PID) *process {
 	return &process{n: n, pid: PID{id: n.nextPID.Add(1)}, kind: kind, parent: parent}
 }
 
-// add makes p visible to lookups, Processes and Stop.
-func (n *Node) add(p *process) {
+// admit makes p visible to lookups, Processes and Stop, unless the node
+// is stopping. The order matters: p is published before stopping is read,
+// and Stop sets stopping before it looks for processes, so either Stop
+// finds p or admit sees Stop.
+func (n *Node) admit(p *process) bool {
 	n.procs.Store(p.pid.id, p)
 	n.count.Add(1)
+	if n.stopping.Load() {
+		p.finish(Killed)
+		return false
+	}
+	return true
 }
 
 // deliver queues e and makes sure some goroutine will look at it.

@@ -82,7 +82,9 @@ func (n *Node) startServer(mod any, arg any, linked bool, opts []StartOption) (P
 	c := n.calls.get()
 	p.sysq.push(envelope{kind: kindSys, sys: sysInit, msg: arg, call: c})
 	p.active = true
-	n.add(p)
+	if !n.admit(p) {
+		return PID{}, ErrNodeStopped
+	}
 	if cfg.name != "" {
 		if err := n.register(cfg.name, p); err != nil {
 			p.finish(Normal)
