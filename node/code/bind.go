@@ -1,8 +1,10 @@
 package code
 
 import (
+	"context"
 	"maps"
 	"reflect"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/symbols"
@@ -42,26 +44,54 @@ func nodeSymbols(n *node.Node) map[string]reflect.Value {
 // processes, pinned to that version: purging the version kills them, as
 // purging a module on BEAM kills the processes running its old code.
 func spawnSymbols(n *node.Node, v *version) map[string]reflect.Value {
-	spawn := func(f func(*node.Proc), opts node.SpawnOptions) node.PID {
-		if opts.Module == "" {
-			opts.Module, opts.Vsn = v.name, v.vsn
-		}
-		pid := n.SpawnOpts(f, opts)
-		v.pins.add(n, pid)
-		if v.purged.Load() {
-			// Spawned by a process of a purged version while the purge ran:
-			// it runs code that is gone, as its parent does.
-			n.Exit(pid, node.Kill)
-		}
-		return pid
-	}
 	return map[string]reflect.Value{
 		"Spawn": reflect.ValueOf(func(f func(*node.Proc)) node.PID {
-			return spawn(f, node.SpawnOptions{})
+			return v.spawn(n, f, node.SpawnOptions{})
 		}),
 		"SpawnLink": reflect.ValueOf(func(f func(*node.Proc)) node.PID {
-			return spawn(f, node.SpawnOptions{Link: true})
+			return v.spawn(n, f, node.SpawnOptions{Link: true})
 		}),
-		"SpawnOpts": reflect.ValueOf(spawn),
+		"SpawnOpts": reflect.ValueOf(func(f func(*node.Proc), opts node.SpawnOptions) node.PID {
+			return v.spawn(n, f, opts)
+		}),
 	}
+}
+
+// afterFuncSymbols returns, for one version, its time.AfterFunc or
+// context.AfterFunc, as ipath asks. The standard ones call f on a goroutine
+// of their own, where a panic would kill the node as in a go statement,
+// which modules may not use; these call f in a process pinned to the
+// version, which recovers and reports. The timer's goroutine only spawns,
+// so Stop works as documented.
+func afterFuncSymbols(n *node.Node, v *version, ipath string) map[string]reflect.Value {
+	inProcess := func(f func()) func() {
+		return func() { v.spawn(n, func(*node.Proc) { f() }, node.SpawnOptions{}) }
+	}
+	switch ipath {
+	case "time":
+		return map[string]reflect.Value{"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+			return time.AfterFunc(d, inProcess(f))
+		})}
+	case "context":
+		return map[string]reflect.Value{"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
+			return context.AfterFunc(ctx, inProcess(f))
+		})}
+	}
+	return nil
+}
+
+// spawn starts f in a process pinned to v.
+func (v *version) spawn(n *node.Node, f func(*node.Proc), opts node.SpawnOptions) node.PID {
+	if opts.Module == "" {
+		opts.Module, opts.Vsn = v.name, v.vsn
+	}
+	pid := n.SpawnOpts(f, opts)
+	v.pins.add(n, pid)
+	if v.purged.Load() {
+		// Spawned by code of a purged version (a process while the purge
+		// ran, a timer) or of one that failed to compile: it runs code
+		// that is gone.
+		n.Exit(pid, node.Kill)
+	}
+	return pid
 }

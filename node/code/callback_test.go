@@ -2,8 +2,11 @@ package code_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
@@ -35,5 +38,32 @@ func boom() { panic("boom") }
 	}
 	if !strings.Contains(log.String(), "panic in module code") || !strings.Contains(log.String(), "kv.go:") {
 		t.Errorf("log lacks the module position of the panic:\n%s", log)
+	}
+}
+
+// TestAfterFuncPanic: go statements are refused because a panic in a
+// goroutine the node did not start kills the node. The function a module
+// gives time.AfterFunc runs in a process instead, so that a panic there
+// ends that process alone. Run in a child process, since a regression does
+// kill the test binary.
+func TestAfterFuncPanic(t *testing.T) {
+	if os.Getenv("GEX_AFTERFUNC_CHILD") == "1" {
+		dir := t.TempDir()
+		_, s, _ := start(t, code.Options{})
+		must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "tick.go", `package tick
+
+import "time"
+
+func init() { time.AfterFunc(0, func() { panic("boom") }) }
+`)))
+		time.Sleep(300 * time.Millisecond)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAfterFuncPanic$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "GEX_AFTERFUNC_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		first, _, _ := strings.Cut(string(out), "\n\n")
+		t.Fatalf("a module's time.AfterFunc callback panicked and the node died (%v):\n%s", err, first)
 	}
 }

@@ -52,11 +52,15 @@ func (s *Server) compile(src *Source, chain []string) (*Object, error) {
 		return nil, err
 	}
 	exported, err := evaluate(i, p, u, position(fset, p))
-	if err != nil {
-		return nil, err
+	if err == nil {
+		v.funcs, v.other = split(exported)
+		v.cb, err = callbacks(v, exported)
 	}
-	v.funcs, v.other = split(exported)
-	if v.cb, err = callbacks(v, exported); err != nil {
+	if err != nil {
+		// The init may have spawned processes before the failure: they run
+		// code of a version never installed, which no purge would reach.
+		v.purged.Store(true)
+		s.kill(v.pins.live(s.node))
 		return nil, err
 	}
 	return &Object{v: v}, nil

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
@@ -112,4 +114,72 @@ func TestSourceErrors(t *testing.T) {
 	if _, err := s.LoadFile(p); err == nil || !strings.Contains(err.Error(), "package main") {
 		t.Errorf("package main: %v", err)
 	}
+}
+
+// TestFailedCompileKillsInitProcesses: a failure leaves no trace, so the
+// processes that the module's init spawned (pinned to the version being
+// compiled) are killed when the compile then fails: they would run code of
+// a version never installed, which no purge would reach, and keep its
+// interpreter alive.
+func TestFailedCompileKillsInitProcesses(t *testing.T) {
+	tests := map[string]string{
+		"wrong callback": `
+func HandleCall(req any) any { return req }
+`,
+		"later init panics": `
+func init() { panic("boom") }
+`,
+	}
+	for name, tail := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			n, s, _ := start(t, code.Options{})
+			_, err := s.LoadFile(write(t, dir, "bad.go", `package bad
+
+import "github.com/gexdev/gex/node"
+
+func init() {
+	node.Spawn(func(p *node.Proc) { p.Receive() })
+}
+`+tail))
+			if err == nil {
+				t.Fatal("bad module loaded")
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			for {
+				var orphans []node.PID
+				for _, in := range n.Processes() {
+					if in.Module == "bad" {
+						orphans = append(orphans, in.PID)
+					}
+				}
+				if len(orphans) == 0 {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("compile failed (%v) but processes its init spawned still run: %v", err, orphans)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// TestObjectInfoDuringInstall: Object.Info may be called while another
+// goroutine installs the object (run with -race).
+func TestObjectInfoDuringInstall(t *testing.T) {
+	dir := t.TempDir()
+	_, s, _ := start(t, code.Options{})
+	src := must[*code.Source](t)(code.ReadSource(write(t, dir, "a.go", helloSrc("a1", ""))))
+	obj := must[*code.Object](t)(s.Compile(src))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := s.Install(obj); err != nil {
+			t.Error(err)
+		}
+	}()
+	_ = obj.Info()
+	wg.Wait()
 }

@@ -16,7 +16,9 @@
 // while compiling, or a panic in the module's init leaves the current
 // version running untouched. Modules must not use the go statement (a
 // panic in such a goroutine would kill the node); they start processes
-// with node.Spawn, which recovers and reports.
+// with node.Spawn, which recovers and reports. For the same reason, the
+// function given to time.AfterFunc or context.AfterFunc runs in a process
+// of the version that gave it.
 //
 // # Two versions
 //

@@ -41,10 +41,8 @@ func (s *Server) NodeExports() interp.Exports {
 // moduleSymbols returns the importable symbols of the module called name
 // and its package name, loading it from the code path if needed.
 func (s *Server) moduleSymbols(name string, chain []string) (map[string]reflect.Value, string, error) {
-	if !s.IsLoaded(name) {
-		if _, err := s.load(name, chain); err != nil {
-			return nil, "", err
-		}
+	if err := s.autoload(name, chain); err != nil {
+		return nil, "", err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -43,12 +43,12 @@ type uses struct {
 }
 
 // resolveImports gives each import of the module its symbols: the standard
-// library, the node (bound to this server's node and pinned to v), the
-// migration helpers, or another module's stable stubs, loading that module
-// from the code path if it is not loaded (chain lists the modules whose
-// imports led here, to refuse cycles). Only what the module imports is
-// given: handing an interpreter the whole standard library costs
-// milliseconds per version.
+// library (its AfterFuncs pinned to v), the node (bound to this server's
+// node and pinned to v), the migration helpers, or another module's stable
+// stubs, loading that module from the code path if it is not loaded (chain
+// lists the modules whose imports led here, to refuse cycles). Only what
+// the module imports is given: handing an interpreter the whole standard
+// library costs milliseconds per version.
 func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version, chain []string) (*uses, error) {
 	u := &uses{exports: interp.Exports{}, pinned: interp.Exports{}}
 	for _, is := range p.imports {
@@ -74,6 +74,9 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 	}
 	if k, ok := s.std[ipath]; ok {
 		s.useStd(u, ipath, k)
+		if syms := afterFuncSymbols(s.node, v, ipath); syms != nil {
+			u.pinned[k] = syms
+		}
 		return nil
 	}
 	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/petermattis/goid"
+
 	"github.com/gexdev/gex/node"
 )
 
@@ -32,11 +34,8 @@ func (s *Server) LoadFile(path string) (*LoadResult, error) {
 func (s *Server) Load(name string) (*LoadResult, error) { return s.load(name, nil) }
 
 // load is Load with the chain of modules being loaded because one imports
-// the next, to refuse import cycles.
+// the next.
 func (s *Server) load(name string, chain []string) (*LoadResult, error) {
-	if slices.Contains(chain, moduleKey(name)) {
-		return nil, fmt.Errorf("import cycle: %s -> %s", strings.Join(chain, " -> "), name)
-	}
 	src, err := findOnPath(s.Path(), name)
 	if err != nil {
 		return nil, err
@@ -59,11 +58,88 @@ func (s *Server) Reload(name string) (*LoadResult, error) {
 func (s *Server) LoadSource(src *Source) (*LoadResult, error) { return s.loadSource(src, nil) }
 
 func (s *Server) loadSource(src *Source, chain []string) (*LoadResult, error) {
-	obj, err := s.compile(src, chain)
-	if err != nil {
-		return nil, err
+	// Recorded as in progress, unless autoload did it, so that first uses
+	// of the module wait for this load and uses by its init fail (autoload).
+	key := moduleKey(src.Name)
+	s.mu.Lock()
+	c := s.loading[key]
+	mine := c == nil
+	if mine {
+		c = s.beginLoad(key)
 	}
-	return s.Install(obj)
+	s.mu.Unlock()
+	obj, err := s.compile(src, chain)
+	var res *LoadResult
+	if err == nil {
+		res, err = s.Install(obj)
+	}
+	if mine {
+		s.endLoad(key, c, err)
+	}
+	return res, err
+}
+
+// loadCall is a load of a module in progress.
+type loadCall struct {
+	g    int64         // the goroutine loading, on which the module's init runs
+	done chan struct{} // closed when the load ends
+	err  error         // the load's error, set before done is closed
+}
+
+// autoload loads module name from the code path unless it is loaded: the
+// first use of a module, by the resolver or an import, loads it, as in
+// BEAM's interactive mode. A use while the module is being loaded waits for
+// that load, as it would wait for Erlang's code server, rather than install
+// a copy of its own: the copies would become old code and purge each
+// other's processes. Only a use from the goroutine running the load, by the
+// module's init (directly or through the modules it calls), is refused:
+// that load cannot end before the init does, so waiting would deadlock,
+// and loading again would run the init again, without end. chain lists the
+// modules whose imports led here, to refuse import cycles.
+func (s *Server) autoload(name string, chain []string) error {
+	key := moduleKey(name)
+	if slices.Contains(chain, key) {
+		return fmt.Errorf("import cycle: %s -> %s", strings.Join(chain, " -> "), name)
+	}
+	s.mu.Lock()
+	if m := s.mods[key]; m != nil && m.cur.Load() != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	if c := s.loading[key]; c != nil {
+		s.mu.Unlock()
+		if c.g == goid.Get() {
+			return fmt.Errorf("module %s is still loading: its init cannot start its own GenServers by name", name)
+		}
+		<-c.done
+		return c.err
+	}
+	c := s.beginLoad(key)
+	s.mu.Unlock()
+	_, err := s.load(name, chain)
+	s.endLoad(key, c, err)
+	return err
+}
+
+// beginLoad records a load of the module with key in progress on the
+// calling goroutine. Called with s.mu held.
+func (s *Server) beginLoad(key string) *loadCall {
+	// The goroutine id tells the module's init apart from concurrent
+	// users. Go does not expose it; goid reads it, as package node does to
+	// find the process running on a goroutine (Self).
+	c := &loadCall{g: goid.Get(), done: make(chan struct{})}
+	s.loading[key] = c
+	return c
+}
+
+// endLoad ends c, the load of the module with key, and lets its waiters go
+// on with its error.
+func (s *Server) endLoad(key string, c *loadCall, err error) {
+	s.mu.Lock()
+	delete(s.loading, key)
+	s.mu.Unlock()
+	c.err = err
+	close(c.done)
 }
 
 // Install makes a compiled version current. The current version becomes
@@ -107,7 +183,7 @@ func (s *Server) swap(obj *Object) (*LoadResult, []node.PID, error) {
 		res.Replaced = &replaced
 		m.old = cur
 	}
-	v.loaded = time.Now()
+	v.loaded.Store(time.Now().UnixNano())
 	m.cur.Store(v)
 	m.refreshStubs(v)
 	res.Module = m.info()

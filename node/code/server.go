@@ -37,9 +37,10 @@ type Server struct {
 	nodeSyms     map[string]reflect.Value // package node bound to node; read-only
 	std          map[string]string        // standard library import path → symbols key; read-only
 
-	mu   sync.RWMutex
-	path []string
-	mods map[string]*module // by moduleKey
+	mu      sync.RWMutex
+	path    []string
+	mods    map[string]*module   // by moduleKey
+	loading map[string]*loadCall // loads in progress, by moduleKey
 
 	gen atomic.Uint64 // bumped by every change of what is loaded
 }
@@ -56,6 +57,7 @@ func New(n *node.Node, opts Options) *Server {
 		std:          stdIndex(),
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
+		loading:      make(map[string]*loadCall),
 	}
 	if s.purgeTimeout <= 0 {
 		s.purgeTimeout = 5 * time.Second
@@ -71,13 +73,7 @@ func (s *Server) Node() *node.Node { return s.node }
 // loading it from the code path if it is not loaded. It implements
 // node.Resolver.
 func (s *Server) Module(name string) (node.Module, error) {
-	s.mu.RLock()
-	m := s.mods[moduleKey(name)]
-	s.mu.RUnlock()
-	if m != nil && m.cur.Load() != nil {
-		return m, nil
-	}
-	if _, err := s.Load(name); err != nil {
+	if err := s.autoload(name, nil); err != nil {
 		return nil, fmt.Errorf("%w: %w", node.ErrNoModule, err)
 	}
 	s.mu.RLock()

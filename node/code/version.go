@@ -17,7 +17,7 @@ type version struct {
 	vsn    string // const Vsn, or the source hash
 	hash   string
 	path   string
-	loaded time.Time // set by Install
+	loaded atomic.Int64 // Unix nanoseconds, set by Install; Object.Info reads it without the lock
 
 	funcs  map[string]reflect.Value // exported functions, as the interpreter wraps them
 	other  map[string]reflect.Value // exported constants and types
@@ -43,5 +43,9 @@ func (v *version) info() ModuleInfo {
 		exports = append(exports, name)
 	}
 	sort.Strings(exports)
-	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: v.loaded, Exports: exports}
+	var loaded time.Time
+	if ns := v.loaded.Load(); ns != 0 {
+		loaded = time.Unix(0, ns)
+	}
+	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: loaded, Exports: exports}
 }
