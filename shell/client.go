@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,8 +46,10 @@ type Client struct {
 	fw   *frameWriter
 	info NodeInfo
 
-	mu  sync.Mutex // one request at a time; guards fr and err
-	err error      // sticky: once the connection fails, every call says so
+	mu      sync.Mutex // one request at a time; guards fr, err, pending and lost
+	err     error      // sticky: once the connection fails, every call says so
+	pending []byte     // output that arrived during Complete, for the next Eval
+	lost    bool       // pending overflowed, and says so
 
 	prompt    atomic.Pointer[string]
 	closeOnce sync.Once
@@ -121,6 +124,10 @@ func dial(ctx context.Context, socket string, m clientMode, opts ClientOptions) 
 	if err != nil {
 		return nil, dialError(socket, err)
 	}
+	if err := checkNodeUser(nc, socket); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
 	// The handshake obeys ctx: a node that accepts but never answers (or is
 	// not a node) cannot hang the client.
@@ -148,8 +155,32 @@ func dialError(socket string, err error) error {
 	return fmt.Errorf("cannot reach the node at %s: %w", socket, err)
 }
 
+// checkNodeUser refuses a node run by another user. The runtime directory
+// is what keeps other users away, but its default in a shared /tmp is a
+// name anyone can take first, and a listener there would then receive
+// this user's console input. The kernel says who listens, as it tells the
+// node who connected.
+func checkNodeUser(nc net.Conn, socket string) error {
+	cred, err := PeerCred(nc)
+	if err != nil {
+		return fmt.Errorf("attach %s: cannot tell who runs the node: %w", socket, err)
+	}
+	if uid := os.Geteuid(); cred.UID != uid {
+		return fmt.Errorf("attach %s: %w: the node there runs as uid %d, not as this user (uid %d); is %s another user's?",
+			socket, ErrPeer, cred.UID, uid, filepath.Dir(socket))
+	}
+	return nil
+}
+
 func (c *Client) handshake(socket string, h helloMsg) error {
 	if err := c.fw.write(frameHello, h.encode()); err != nil {
+		// A node that refuses at once (too many connections) may have
+		// closed before reading the hello; its refusal says why.
+		if f, rerr := c.fr.next(); rerr == nil && f.typ == frameRefuse {
+			if r, rerr := decodeRefusal(f.payload); rerr == nil {
+				return &RefusedError{Node: socket, Code: r.code, Reason: r.reason}
+			}
+		}
 		return fmt.Errorf("attach %s: %w", socket, err)
 	}
 	f, err := c.fr.next()
@@ -216,6 +247,10 @@ func (c *Client) setPrompt(b []byte) {
 func (c *Client) Eval(ctx context.Context, line string, out io.Writer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.pending) > 0 {
+		out.Write(c.pending)
+		c.pending, c.lost = nil, false
+	}
 	if err := c.send(frameEval, []byte(line)); err != nil {
 		return err
 	}
@@ -223,6 +258,13 @@ func (c *Client) Eval(ctx context.Context, line string, out io.Writer) error {
 	defer stop()
 	return c.awaitResult(out)
 }
+
+var _ Interrupter = (*Client)(nil)
+
+// Interrupt asks the node once more to interrupt this session's running
+// evaluation; see Interrupter. The node applies an interrupt to the
+// evaluation it has read last, so one that arrives late does nothing.
+func (c *Client) Interrupt() { c.fw.write(frameInterrupt, nil) }
 
 // awaitResult reads the answer to a request up to its Result frame.
 func (c *Client) awaitResult(out io.Writer) error {
@@ -266,7 +308,8 @@ func (r resultMsg) err() error {
 
 // Complete asks the node's session for the completions of line at pos. It
 // has no way to report an error, so a broken connection completes nothing
-// (and the next Eval reports it).
+// (and the next Eval reports it). Output that arrives meanwhile, from work
+// an evaluation left running, is written with the next Eval's.
 func (c *Client) Complete(line string, pos int) ([][]rune, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -281,7 +324,8 @@ func (c *Client) Complete(line string, pos int) ([][]rune, int) {
 		switch f.typ {
 		case frameOutput:
 			// Output from work an earlier evaluation left running has no
-			// place in a completion menu.
+			// place in a completion menu; it is shown with the next Eval's.
+			c.keep(f.payload)
 		case framePrompt:
 			c.setPrompt(f.payload)
 		case frameMatches:
@@ -290,6 +334,22 @@ func (c *Client) Complete(line string, pos int) ([][]rune, int) {
 			c.fail(protocolErrorf("unexpected frame %v in an answer", f.typ))
 			return nil, 0
 		}
+	}
+}
+
+// maxPending bounds the output a Client keeps for its next Eval.
+const maxPending = 1 << 20
+
+// keep keeps output for the next Eval, up to maxPending bytes; beyond, it
+// keeps a word that output was lost rather than let memory grow.
+func (c *Client) keep(p []byte) {
+	switch {
+	case c.lost:
+	case len(c.pending)+len(p) <= maxPending:
+		c.pending = append(c.pending, p...)
+	default:
+		c.pending = append(c.pending, "\n[output lost: too much arrived while completing]\n"...)
+		c.lost = true
 	}
 }
 

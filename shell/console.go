@@ -28,9 +28,11 @@ type ConsoleOptions struct {
 
 	// Interrupts delivers the interrupt signal (SIGINT), which the
 	// terminal sends for Ctrl-C while an evaluation runs, outside line
-	// editing. Each one cancels the running evaluation. The owner of the
-	// process subscribes with signal.Notify; without it Ctrl-C during an
-	// evaluation does what the process's signal handling says.
+	// editing. Each one interrupts the running evaluation: the first
+	// cancels its context, the others call the Engine's Interrupt if it
+	// is an Interrupter. The owner of the process subscribes with
+	// signal.Notify; without it Ctrl-C during an evaluation does what the
+	// process's signal handling says.
 	Interrupts <-chan os.Signal
 }
 
@@ -176,10 +178,17 @@ func (c *Console) eval(ctx context.Context, line string) error {
 	if c.opts.Interrupts != nil {
 		c.drainInterrupts()
 		go func() {
-			select {
-			case <-c.opts.Interrupts:
-				cancel()
-			case <-done:
+			for n := 0; ; n++ {
+				select {
+				case <-c.opts.Interrupts:
+				case <-done:
+					return
+				}
+				if n == 0 {
+					cancel()
+				} else if in, ok := c.eng.(Interrupter); ok {
+					in.Interrupt()
+				}
 			}
 		}()
 	}

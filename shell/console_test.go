@@ -116,6 +116,55 @@ func TestConsoleInterrupt(t *testing.T) {
 	}
 }
 
+// stubbornEngine ignores its context, as an engine whose first interrupt
+// was lost does, and stops on its second Interrupt.
+type stubbornEngine struct {
+	consoleEngine
+	interrupts chan struct{}
+}
+
+func (e *stubbornEngine) Eval(ctx context.Context, line string, out io.Writer) error {
+	e.mu.Lock()
+	e.lines = append(e.lines, line)
+	e.mu.Unlock()
+	for range 2 {
+		select {
+		case <-e.interrupts:
+		case <-time.After(5 * time.Second):
+			io.WriteString(out, "=> not interrupted\n")
+			return nil
+		}
+	}
+	io.WriteString(out, "** (interrupted)\n")
+	return &EvalError{Err: context.Canceled}
+}
+
+func (e *stubbornEngine) Interrupt() { e.interrupts <- struct{}{} }
+
+func TestConsoleInterruptsAgain(t *testing.T) {
+	eng := &stubbornEngine{consoleEngine: consoleEngine{prompt: "gex> "}, interrupts: make(chan struct{}, 10)}
+	pr, pw := io.Pipe()
+	var out lockedBuffer
+	sig := make(chan os.Signal, 3)
+	c, err := NewConsole(eng, ConsoleOptions{Stdin: pr, Stdout: &out, Stderr: &out, Interrupts: sig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	done := make(chan error)
+	go func() { done <- c.Run(context.Background()) }()
+	io.WriteString(pw, "block\n")
+	eventually(t, func() bool { return len(eng.seen()) == 1 })
+	for range 3 { // the first only cancels the context
+		sig <- syscall.SIGINT
+	}
+	eventually(t, func() bool { return strings.Contains(out.String(), "** (interrupted)") })
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

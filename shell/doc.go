@@ -25,6 +25,16 @@
 // the session. A long session does not grow without bound: it moves to
 // a fresh interpreter every so many inputs, keeping its variables.
 //
+// Input is kept from stopping the node where the session can: go
+// statements are refused, and a function given to time.AfterFunc or
+// context.AfterFunc runs in a process of its own, whose panic is
+// reported as any process's. Unbounded recursion in interpreted code
+// still overflows its goroutine's stack, a fatal error no recover can
+// catch. Ctrl-C interrupts helpers and calls as it does Go: one blocked
+// in compiled code goes on in the background while the session goes on.
+// What such work, processes or traces write between inputs is held, up
+// to 64 KiB, and shown before the next input's output.
+//
 // A Console is the line-editing front end of any Engine: readline with
 // history, Ctrl-R search, Tab completion through Engine.Complete, Ctrl-C
 // to interrupt an evaluation and Ctrl-D to leave.
@@ -68,8 +78,16 @@
 //	R  Refuse   code, reason text; the node then closes
 //
 // Refuse codes: 1 not the protocol, 2 another version, 3 another user, 4
-// the node is stopping, 5 no session could be made. A client that sends
-// nothing whole within a few seconds is disconnected.
+// the node is stopping, 5 no session could be made, 6 the node already
+// serves as many connections as it will (it answers such a client at once,
+// without reading its hello). Before the welcome a frame may be at most
+// 4 KiB. A client that sends nothing whole within a few seconds is
+// disconnected, as is a control client that asks nothing.
+//
+// The client checks the node too: it asks the kernel who listens on the
+// socket, and talks only to a node of its own user. A runtime directory in
+// a shared /tmp can be made first by anyone, and a listener there must not
+// receive the user's console input.
 //
 // After the welcome the client sends requests; the node answers them one at
 // a time, in order:
@@ -97,6 +115,7 @@
 // error the session has already shown in Output (the client's Eval returns
 // an *EvalError), 2 for a failure of the session itself, not shown (a
 // *RemoteError); flags bit 0 says an Interrupt cancelled the evaluation.
+// The message is cut at 4 KiB, so that it always fits in a frame.
 // Output can also arrive between answers, from work an evaluation left
 // running; a client shows it with the answer to its next Eval.
 //
@@ -105,5 +124,6 @@
 // other; a connection that closes, cleanly or because its client died,
 // has its evaluation cancelled and its session closed. When the node stops
 // it interrupts every evaluation and sends each client an Error frame
-// saying so.
+// saying so; a session still busy a few seconds later is abandoned, its
+// connection closed, so that the node's process can exit.
 package shell

@@ -45,3 +45,14 @@ type Engine interface {
 	// Close ends the session.
 	Close() error
 }
+
+// An Interrupter is an Engine that can interrupt its running evaluation
+// again. A context is cancelled once, so a Console calls Interrupt for
+// each Ctrl-C after the first, which cancelled the evaluation's context:
+// an interrupt that was lost on its way, or that came before the engine
+// could act on it, is then not the user's last chance. Interrupt may be
+// called concurrently with Eval, and just after an evaluation ends; it
+// must then not affect the next one.
+type Interrupter interface {
+	Interrupt()
+}

@@ -65,6 +65,7 @@ const (
 	RefusePeer     RefuseCode = 3 // another user
 	RefuseStopping RefuseCode = 4 // the node is stopping
 	RefuseSession  RefuseCode = 5 // the node could not make a session
+	RefuseBusy     RefuseCode = 6 // the node serves as many connections as it will
 )
 
 // RefusedError is a refusal as the node worded it.
@@ -144,6 +145,9 @@ var (
 	ErrForm = errors.New("bad console form")
 	// ErrSessionClosed: a Session used after Close.
 	ErrSessionClosed = errors.New("session closed")
+	// ErrInputTooLong: unfinished input that grew past what a Session
+	// keeps; the Session drops it.
+	ErrInputTooLong = errors.New("unfinished input too long")
 )
 
 // FormError describes a malformed IEx form.

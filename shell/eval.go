@@ -89,7 +89,7 @@ type evaluator struct {
 	// they were before it began, since in cannot be read meanwhile.
 	running <-chan struct{}
 	snap    map[string]reflect.Value
-	broken  bool // a compile panicked: in may be half changed
+	broken  bool // a compile panicked, or a run never finished: in may be half changed
 }
 
 // interruptGrace is how long the input after an interrupt waits for the
@@ -202,9 +202,13 @@ func (e *evaluator) run(ctx context.Context, src string) (result, error) {
 	if err := e.settle(); err != nil {
 		return result{}, err
 	}
-	p, err := parseGo(src)
-	if err != nil {
-		return result{}, err
+	p := parseGo(src)
+	if p.file == nil {
+		// The interpreter says what is wrong, in its words and at its
+		// positions; compiling runs nothing.
+		if _, err := e.compile(src); err != nil {
+			return result{}, positionError(err, src, wrapOffset(src))
+		}
 	}
 	if err := p.refuse(); err != nil {
 		return result{}, err
@@ -319,21 +323,34 @@ func (e *evaluator) exec(ctx context.Context, prog *interp.Program, offset int) 
 			done <- outcome{v, err}
 		})
 	}()
+	var o outcome
 	select {
-	case o := <-done:
-		frames := e.trace.stop()
-		var p interp.Panic
-		if errors.As(o.err, &p) {
-			return reflect.Value{}, newPanicError(p, frames, offset)
+	case o = <-done:
+	case <-ended:
+		// A run that finished sent its outcome before it ended; one that
+		// did not called runtime.Goexit, leaving the interpreter mid-run.
+		select {
+		case o = <-done:
+		default:
+			e.trace.stop()
+			e.broken = true
+			return reflect.Value{}, errGoexit
 		}
-		return o.v, o.err
 	case <-ctx.Done():
 		e.trace.stop()
 		interrupt(in)
 		e.running = ended
 		return reflect.Value{}, ctx.Err()
 	}
+	frames := e.trace.stop()
+	var p interp.Panic
+	if errors.As(o.err, &p) {
+		return reflect.Value{}, newPanicError(p, frames, offset)
+	}
+	return o.v, o.err
 }
+
+var errGoexit = errors.New("runtime.Goexit ended the evaluation")
 
 // copyVars returns copies of the session's variables, as moveVars takes
 // them.
@@ -535,8 +552,10 @@ type parsedGo struct {
 }
 
 // parseGo reads src as the interpreter will: declarations at the top
-// level, anything else as the body of a function.
-func parseGo(src string) (parsedGo, error) {
+// level, anything else as the body of a function, and input that begins
+// with a package clause as a whole file. It leaves p.file nil for input
+// that does not parse.
+func parseGo(src string) parsedGo {
 	var p parsedGo
 	if _, err := parser.ParseExpr(src); err == nil {
 		p.expr = true
@@ -544,30 +563,38 @@ func parseGo(src string) (parsedGo, error) {
 	fset := token.NewFileSet()
 	const pkgClause = "package main;"
 	if f, err := parser.ParseFile(fset, "", pkgClause+src, 0); err == nil {
+		p.declare(fset, f, src, len(pkgClause))
+		return p
+	}
+	if f, err := parser.ParseFile(fset, "", "package main; func main() {"+src+"\n}", 0); err == nil {
 		p.file = f
-		p.imports = importNames(f)
-		p.assigned = varNames(f.Decls)
-		p.replay = replayable(fset, f, src, len(pkgClause))
-		return p, nil
+		body := f.Decls[0].(*ast.FuncDecl).Body.List
+		if len(body) == 1 && !p.expr {
+			p.assigned = assignedNames(body[0])
+		}
+		return p
 	}
-	f, err := parser.ParseFile(fset, "", "package main; func main() {"+src+"\n}", 0)
-	if err != nil {
-		// The interpreter reports it, with its own positions.
-		return p, nil
+	if f, err := parser.ParseFile(fset, "", src, 0); err == nil {
+		p.declare(fset, f, src, 0)
 	}
+	return p
+}
+
+// declare fills in p for f, src's declarations parsed offset bytes into
+// the parser's source.
+func (p *parsedGo) declare(fset *token.FileSet, f *ast.File, src string, offset int) {
 	p.file = f
-	body := f.Decls[0].(*ast.FuncDecl).Body.List
-	if len(body) == 1 && !p.expr {
-		p.assigned = assignedNames(body[0])
-	}
-	return p, nil
+	p.imports = importNames(f)
+	p.assigned = varNames(f.Decls)
+	p.replay = replayable(fset, f, src, offset)
 }
 
 // refuse rejects what the console must not run: a go statement starts a
 // goroutine whose panic no one can recover, which would stop the node.
+// Input that does not parse cannot be checked, and is refused too.
 func (p parsedGo) refuse() error {
 	if p.file == nil {
-		return nil
+		return errors.New("the console cannot read this input, and does not run it")
 	}
 	var err error
 	ast.Inspect(p.file, func(n ast.Node) bool {
@@ -661,8 +688,8 @@ func assignedNames(s ast.Stmt) []string {
 }
 
 // wrapOffset is how many bytes the interpreter puts before src on its
-// first line: it parses declarations after "package main;" and anything
-// else inside "package main; func main() {".
+// first line: it parses declarations after "package main;", anything
+// else but a whole file inside "package main; func main() {".
 func wrapOffset(src string) int {
 	const pkgClause, mainFunc = len("package main;"), len("package main; func main() {")
 	toks := scan(src)
@@ -670,6 +697,8 @@ func wrapOffset(src string) int {
 		return mainFunc
 	}
 	switch toks[0].tok {
+	case token.PACKAGE:
+		return 0
 	case token.CONST, token.IMPORT, token.TYPE, token.VAR:
 		return pkgClause
 	case token.FUNC:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/token"
 	"reflect"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gexdev/gex/node"
@@ -19,7 +20,11 @@ func (s *Session) helper(ctx context.Context, in Input) ([]any, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return results(f.Call(args), false)
+	out, err := callCtx(ctx, f, args)
+	if err != nil {
+		return nil, false, err
+	}
+	return results(out, false)
 }
 
 // call runs an Erlang-style call, `:sys.get_state pid`.
@@ -33,7 +38,45 @@ func (s *Session) call(ctx context.Context, in Input) ([]any, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return results(f.Call(args), true)
+	out, err := callCtx(ctx, f, args)
+	if err != nil {
+		return nil, false, err
+	}
+	return results(out, true)
+}
+
+// callCtx calls f, and returns when it does or when ctx is done. Helpers
+// and calls run compiled code that nothing can stop, and some may block
+// for ever: c of a module whose init blocks, :sys.get_state of a process
+// that never answers. An interrupted call goes on in the background, and
+// whatever it shows appears with the output of a later input; the session
+// goes on meanwhile.
+func callCtx(ctx context.Context, f reflect.Value, args []reflect.Value) ([]reflect.Value, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type outcome struct {
+		out []reflect.Value
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() {
+			// The panic cannot reach the session's recover from here.
+			if v := recover(); v != nil {
+				o.err = &PanicError{Value: v, Native: nativeFrames(debug.Stack())}
+			}
+			done <- o
+		}()
+		o.out = f.Call(args)
+	}()
+	select {
+	case o := <-done:
+		return o.out, o.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // results splits a Go call's results into values to show and an error.

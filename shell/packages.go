@@ -41,11 +41,23 @@ type packages struct {
 	std  map[string]string // package name to import path
 	out  io.Writer         // where the console's fmt and log write
 	fmt  interp.Exports    // fmt and log writing to out, and their wrapper types
+	// afterFuncs holds the symbols of time and context, by key, with
+	// AfterFuncs that call their functions in processes: a panic on the
+	// timer's own goroutine would stop the node.
+	afterFuncs map[string]map[string]reflect.Value
 }
 
 func newPackages(n *node.Node, cs *code.Server, out io.Writer) *packages {
 	p := &packages{node: n, code: cs, std: stdNames(), out: out}
 	p.fmt = consoleStdio(out)
+	p.afterFuncs = map[string]map[string]reflect.Value{}
+	start := func(f func()) { n.Spawn(func(*node.Proc) { f() }) }
+	for _, ipath := range []string{"time", "context"} {
+		key := ipath + "/" + ipath
+		syms := maps.Clone(stdlib.Symbols[key])
+		maps.Copy(syms, code.AfterFuncSymbols(ipath, start))
+		p.afterFuncs[key] = syms
+	}
 	return p
 }
 
@@ -126,8 +138,12 @@ func (p *packages) stdPkg(ipath string) pkg {
 		}}
 	}
 	key := ipath + "/" + name
+	syms, ok := p.afterFuncs[key]
+	if !ok {
+		syms = stdlib.Symbols[key]
+	}
 	generic := name == "cmp" || name == "maps" || name == "slices"
-	return pkg{path: ipath, exports: interp.Exports{key: stdlib.Symbols[key]}, generic: generic}
+	return pkg{path: ipath, exports: interp.Exports{key: syms}, generic: generic}
 }
 
 // module returns the module called name, matched as the code server

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestPeerCredOfOwnProcess(t *testing.T) {
@@ -152,9 +153,88 @@ func TestHelperAttachAsOtherUser(t *testing.T) {
 	if socket == "" {
 		t.Skip("run by TestOtherUserRefused")
 	}
-	_, err := Attach(context.Background(), socket, ClientOptions{})
+	// The client refuses a node of another user before saying a word.
+	if _, err := Attach(context.Background(), socket, ClientOptions{}); !errors.Is(err, ErrPeer) {
+		t.Fatalf("as uid %d: Attach: %v, want a refusal of the node", os.Geteuid(), err)
+	}
+	// Past that check, as a client that does not make it, the node refuses.
+	nc, err := net.Dial("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+	err = c.handshake(socket, helloMsg{version: ProtocolVersion, mode: modeShell})
 	if !errors.Is(err, ErrPeer) {
 		t.Fatalf("as uid %d: %v, want a peer refusal", os.Geteuid(), err)
 	}
 	fmt.Println(err)
+}
+
+// TestClientRefusesAnotherUsersNode: the node refuses clients of other
+// users, and clients (attach, eval, stop, ping) refuse nodes of other
+// users. With no XDG_RUNTIME_DIR the runtime directory is /tmp/gex-UID, a
+// name anyone can create first; a listener there run by another user must
+// not get the victim's console input. Here a "node" run by nobody, in a
+// directory nobody owns, waits for this (root) process.
+func TestClientRefusesAnotherUsersNode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a node as another user")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("needs setpriv")
+	}
+	tmp := shortTempDir(t)
+	if err := os.Chmod(tmp, 0o777); err != nil { // as /tmp
+		t.Fatal(err)
+	}
+	bin := copyExecutable(t, tmp)
+	rundir := RunDir(tmp + "/gex-0") // the victim's (root's) default name
+	cmd := exec.Command(setpriv, fmt.Sprintf("--reuid=%d", nobody), fmt.Sprintf("--regid=%d", nobody),
+		"--clear-groups", bin, "-test.run=^TestHelperImpostorNode$")
+	cmd.Env = append(os.Environ(), "GEX_TEST_IMPOSTOR_DIR="+string(rundir))
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	buf := make([]byte, 64)
+	if n, _ := stdout.Read(buf); !strings.Contains(string(buf[:n]), "ready") {
+		t.Fatalf("impostor did not start: %q", buf[:n])
+	}
+	c, err := Attach(context.Background(), rundir.Socket("root@host"), ClientOptions{})
+	if err != nil {
+		want := fmt.Sprintf("the node there runs as uid %d, not as this user (uid 0)", nobody)
+		if !errors.Is(err, ErrPeer) || !strings.Contains(err.Error(), want) {
+			t.Errorf("refused with %q, want ErrPeer saying %q", err, want)
+		}
+		return
+	}
+	defer c.Close()
+	var out strings.Builder
+	c.Eval(context.Background(), "echo secret-token", &out)
+	t.Errorf("attached to a node run by uid %d in a directory it owns; it saw and echoed %q", nobody, out.String())
+}
+
+// TestHelperImpostorNode is the other user's half of
+// TestClientRefusesAnotherUsersNode: a node that admits anyone.
+func TestHelperImpostorNode(t *testing.T) {
+	dir := os.Getenv("GEX_TEST_IMPOSTOR_DIR")
+	if dir == "" {
+		t.Skip("run by TestClientRefusesAnotherUsersNode")
+	}
+	srv, err := ServeAttach(RunDir(dir), ServerOptions{
+		Node:       "root@host",
+		NewSession: func(o SessionOptions) (Engine, error) { return &scriptEngine{opts: o, vars: map[string]string{}}, nil },
+		Allow:      func(Cred) error { return nil },
+		Logger:     slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	fmt.Println("ready")
+	time.Sleep(20 * time.Second)
 }

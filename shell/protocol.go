@@ -96,12 +96,17 @@ func decodeFrame(b []byte) (frame, int, error) {
 
 // frameLen validates a frame header and returns the length it announces.
 func frameLen(hdr []byte) (int, error) {
+	return frameLenMax(hdr, MaxFrameSize)
+}
+
+// frameLenMax is frameLen with a lower limit than MaxFrameSize.
+func frameLenMax(hdr []byte, limit int) (int, error) {
 	n := binary.BigEndian.Uint32(hdr)
 	if n == 0 {
 		return 0, protocolErrorf("empty frame")
 	}
-	if n > MaxFrameSize {
-		return 0, &FrameSizeError{Size: int64(n), Max: MaxFrameSize}
+	if int64(n) > int64(limit) {
+		return 0, &FrameSizeError{Size: int64(n), Max: int64(limit)}
 	}
 	return int(n), nil
 }
@@ -113,24 +118,35 @@ func appendFrame(dst []byte, t frameType, payload []byte) []byte {
 	return append(dst, payload...)
 }
 
+// maxHelloFrame bounds the frames a node reads before a handshake has
+// succeeded: a Hello is a few bytes, and a peer not yet identified must not
+// make the node allocate MaxFrameSize by announcing it.
+const maxHelloFrame = 4 << 10
+
 // frameReader reads frames from a stream, reusing one buffer.
 type frameReader struct {
 	r   *bufio.Reader
 	buf []byte
+	max int // the largest frame accepted; MaxFrameSize unless lowered
 }
 
 func newFrameReader(r io.Reader) *frameReader {
-	return &frameReader{r: bufio.NewReader(r)}
+	return &frameReader{r: bufio.NewReader(r), max: MaxFrameSize}
 }
 
 // next reads one frame. A stream that ends cleanly between frames gives
 // io.EOF; one that ends inside a frame gives io.ErrUnexpectedEOF.
 func (fr *frameReader) next() (frame, error) {
+	if cap(fr.buf) > 2*maxChunk {
+		// The last frame, now invalid, was large (a long eval line): do
+		// not pin its buffer while waiting, perhaps for ever, for the next.
+		fr.buf = nil
+	}
 	var hdr [5]byte
 	if _, err := io.ReadFull(fr.r, hdr[:4]); err != nil {
 		return frame{}, err
 	}
-	n, err := frameLen(hdr[:4])
+	n, err := frameLenMax(hdr[:4], fr.max)
 	if err != nil {
 		return frame{}, err
 	}

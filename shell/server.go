@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // ServerOptions configures a Server. Zero fields get the defaults noted.
@@ -29,8 +31,15 @@ type ServerOptions struct {
 	// Allow admits a client by its kernel-reported credentials; its error
 	// is shown to the client. Default SameUser.
 	Allow func(Cred) error
-	// HandshakeTimeout bounds the wait for a client's hello. Default 5 s.
+	// HandshakeTimeout bounds the wait for a client's hello, and the life
+	// of a control connection that asks nothing. Default 5 s.
 	HandshakeTimeout time.Duration
+	// MaxConns bounds the connections served at once, attached or still in
+	// their handshake; a client beyond it is refused at once. Default 256.
+	MaxConns int
+	// CloseTimeout bounds how long Close waits for sessions to end once it
+	// has interrupted them. Default 5 s.
+	CloseTimeout time.Duration
 	// Logger receives refused and broken connections. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -45,7 +54,14 @@ type Server struct {
 	mu        sync.Mutex
 	closed    bool
 	listeners map[net.Listener]struct{}
-	wg        sync.WaitGroup // Serve loops and connections
+	conns     map[net.Conn]struct{} // being served
+	full      bool                  // MaxConns reached, and said so in the log
+	stoppers  []net.Conn            // clients waiting for the node to stop; see keepUntilClosed
+	swept     bool                  // Close has ended the stoppers' connections
+	wg        sync.WaitGroup        // Serve loops and connections
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // NewServer returns a Server; call Serve to accept clients.
@@ -56,11 +72,23 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.HandshakeTimeout <= 0 {
 		opts.HandshakeTimeout = 5 * time.Second
 	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 256
+	}
+	if opts.CloseTimeout <= 0 {
+		opts.CloseTimeout = 5 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{opts: opts, ctx: ctx, shutdown: cancel, listeners: make(map[net.Listener]struct{})}
+	return &Server{
+		opts:      opts,
+		ctx:       ctx,
+		shutdown:  cancel,
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[net.Conn]struct{}),
+	}
 }
 
 // ServeAttach makes a running node attachable: it prepares the runtime
@@ -121,35 +149,98 @@ func (s *Server) serve(l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		if !s.add(nil) {
+		switch s.track(nc) {
+		case trackClosed:
 			nc.Close()
 			return ErrServerClosed
+		case trackFull:
+			s.refuseBusy(nc)
+		default:
+			go s.serveConn(nc)
 		}
-		go s.serveConn(nc)
 	}
 }
 
-// add counts a Serve loop or connection in s.wg, unless the server is
-// closed. Counting under the lock keeps Add from racing Close's Wait.
+// add counts a Serve loop in s.wg, unless the server is closed. Counting
+// under the lock keeps Add from racing Close's Wait.
 func (s *Server) add(l net.Listener) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	if l != nil {
-		s.listeners[l] = struct{}{}
-	}
+	s.listeners[l] = struct{}{}
 	s.wg.Add(1)
 	return true
 }
 
+// What track did with a new connection.
+const (
+	trackServe  = iota // counted: serve it
+	trackClosed        // the server is closed
+	trackFull          // MaxConns are being served: refuse it
+)
+
+// track counts a new connection in s.wg and s.conns, unless the server is
+// closed or full.
+func (s *Server) track(nc net.Conn) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return trackClosed
+	case len(s.conns) >= s.opts.MaxConns:
+		if !s.full {
+			s.full = true
+			s.opts.Logger.Warn("attach: too many connections; refusing new ones", "max", s.opts.MaxConns)
+		}
+		return trackFull
+	}
+	s.conns[nc] = struct{}{}
+	s.wg.Add(1)
+	return trackServe
+}
+
+func (s *Server) untrack(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, nc)
+	if s.full && len(s.conns) < s.opts.MaxConns {
+		s.full = false
+		s.opts.Logger.Info("attach: accepting connections again")
+	}
+}
+
+// refuseBusy answers a client beyond MaxConns and closes its connection,
+// without waiting for its hello: a flood of silent clients must not cost
+// a goroutine each. It runs on the accept loop, but a refusal is the first
+// thing written on a new socket, which has room for it, so it does not
+// block. Another user is told only that it is not allowed, as always.
+func (s *Server) refuseBusy(nc net.Conn) {
+	defer nc.Close()
+	nc.SetWriteDeadline(time.Now().Add(farewellTimeout))
+	c := &serverConn{srv: s, nc: nc, fw: &frameWriter{w: nc}}
+	if reason, ok := c.admit(); !ok {
+		c.refuse(RefusePeer, reason)
+		return
+	}
+	c.refuse(RefuseBusy, fmt.Sprintf("node %s already serves %d connections; try again later", s.opts.Node, s.opts.MaxConns))
+}
+
 // Close stops the server: it closes the listeners, interrupts every running
 // evaluation, tells each client the node is stopping, and waits until every
-// connection has ended and every session is closed. An Engine must return
-// from Eval soon after its context is cancelled, or Close waits for it.
-// Close is idempotent.
+// connection has ended and every session is closed, or CloseTimeout has
+// passed. Sessions still busy then, whose Engine ignores its cancelled
+// context, are abandoned: their clients are disconnected and Close returns
+// an error saying so, leaving the caller free to exit. Last, Close ends
+// the connections of clients waiting in StopNode, so that they return once
+// the node has stopped. Close is idempotent.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.shutdown() // before the listeners close, so Serve knows why Accept fails
@@ -159,8 +250,60 @@ func (s *Server) Close() error {
 	}
 	clear(s.listeners)
 	s.mu.Unlock()
-	s.wg.Wait()
+
+	if !s.wait(s.opts.CloseTimeout) {
+		// Waiting longer could mean for ever, keeping alive a process that
+		// no one can reach any more: its socket is gone.
+		s.mu.Lock()
+		busy := len(s.conns)
+		for nc := range s.conns {
+			nc.Close()
+		}
+		s.mu.Unlock()
+		if busy > 0 {
+			err = errors.Join(err, fmt.Errorf("attach: abandoned %d session(s) still busy %v after being interrupted", busy, s.opts.CloseTimeout))
+		}
+	}
+
+	s.mu.Lock()
+	s.swept = true
+	for _, nc := range s.stoppers {
+		nc.Close()
+	}
+	s.stoppers = nil
+	s.mu.Unlock()
 	return err
+}
+
+// wait waits up to d for the Serve loops and connections to end, and
+// reports whether they did.
+func (s *Server) wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait() // lives on if a connection never ends: the caller moves on
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// keepUntilClosed holds the connection of a client that asked the node to
+// stop: Close ends it last, after every session, so the client, which waits
+// for the end, learns that the node has stopped only when it has.
+func (s *Server) keepUntilClosed(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.swept {
+		nc.Close()
+		return
+	}
+	s.stoppers = append(s.stoppers, nc)
 }
 
 func ignoreClosed(err error) error {
@@ -237,15 +380,25 @@ type serverConn struct {
 	ctx    context.Context // ends when the client leaves or the server closes
 	cancel context.CancelFunc
 
-	mu         sync.Mutex
-	cancelEval context.CancelFunc // of the running evaluation, if any
+	// Of the reader alone:
+	cancelEval    context.CancelFunc // of the last evaluation handed to the worker
+	stopRequested bool               // the client asked the node to stop
 }
 
 func (s *Server) serveConn(nc net.Conn) {
 	defer s.wg.Done()
-	defer nc.Close()
+	c := &serverConn{srv: s, nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+	defer func() {
+		s.untrack(nc)
+		if c.stopRequested {
+			s.keepUntilClosed(nc)
+		} else {
+			nc.Close()
+		}
+	}()
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	c.ctx, c.cancel = ctx, cancel
 	// However the connection ends, wake the reader and stop writes from
 	// blocking on a client that no longer reads.
 	stop := context.AfterFunc(ctx, func() {
@@ -253,7 +406,6 @@ func (s *Server) serveConn(nc net.Conn) {
 		nc.SetWriteDeadline(time.Now().Add(farewellTimeout))
 	})
 	defer stop()
-	c := &serverConn{srv: s, nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}, ctx: ctx, cancel: cancel}
 	h, ok := c.handshake()
 	if !ok {
 		return
@@ -263,7 +415,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	} else {
 		c.serveSession(h)
 	}
-	if s.ctx.Err() != nil {
+	if s.ctx.Err() != nil && !c.stopRequested {
 		c.fw.write(frameError, []byte("node "+s.opts.Node+" is stopping"))
 	}
 }
@@ -273,6 +425,9 @@ func (s *Server) serveConn(nc net.Conn) {
 func (c *serverConn) handshake() (helloMsg, bool) {
 	timer := time.AfterFunc(c.srv.opts.HandshakeTimeout, func() { c.nc.Close() })
 	defer timer.Stop()
+	// A hello is a few bytes; until the client is known to be allowed, a
+	// frame header must not make the node allocate more than that.
+	c.fr.max = maxHelloFrame
 	f, err := c.fr.next()
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return helloMsg{}, false // gone before a word, or timed out: no one to answer
@@ -286,6 +441,7 @@ func (c *serverConn) handshake() (helloMsg, bool) {
 	if code != 0 {
 		return h, c.refuse(code, reason)
 	}
+	c.fr.max = MaxFrameSize
 	return h, true
 }
 
@@ -336,8 +492,12 @@ func (c *serverConn) sendWelcome() error {
 }
 
 // serveControl answers a client that wants no session: ping is the
-// handshake itself; stop asks the node's owner to stop it.
+// handshake itself; stop asks the node's owner to stop it. A control
+// client has no business lingering, so one that asks nothing within the
+// handshake timeout is disconnected.
 func (c *serverConn) serveControl() {
+	idle := time.AfterFunc(c.srv.opts.HandshakeTimeout, c.cancel)
+	defer idle.Stop()
 	if c.sendWelcome() != nil {
 		return
 	}
@@ -349,7 +509,12 @@ func (c *serverConn) serveControl() {
 		}
 		switch f.typ {
 		case frameStop:
-			c.stopNode()
+			if c.stopNode() {
+				// The client waits for the end of the connection, which
+				// Close brings once the node has stopped.
+				c.stopRequested = true
+				return
+			}
 		case frameDetach:
 			return
 		case frameInterrupt:
@@ -360,19 +525,25 @@ func (c *serverConn) serveControl() {
 	}
 }
 
-func (c *serverConn) stopNode() {
-	r := resultMsg{status: statusError, message: "node " + c.srv.opts.Node + " does not accept stop requests"}
-	if c.srv.opts.Stop != nil {
-		c.srv.opts.Stop()
-		r = resultMsg{status: statusOK}
+// stopNode answers a Stop request and reports whether the node is stopping.
+func (c *serverConn) stopNode() bool {
+	if c.srv.opts.Stop == nil {
+		r := resultMsg{status: statusError, message: "node " + c.srv.opts.Node + " does not accept stop requests"}
+		c.fw.write(frameResult, r.encode())
+		return false
 	}
-	c.fw.write(frameResult, r.encode())
+	c.srv.opts.Stop()
+	c.fw.write(frameResult, resultMsg{status: statusOK}.encode())
+	return true
 }
 
-// request is an Eval or Complete frame, copied out of the reader's buffer.
+// connRequest is an Eval or Complete frame, copied out of the reader's
+// buffer, with an Eval's context.
 type connRequest struct {
 	typ     frameType
 	payload []byte
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 // serveSession runs one client's session. The reader (this goroutine)
@@ -423,10 +594,22 @@ func (c *serverConn) read(reqs chan<- connRequest) {
 		switch f.typ {
 		case frameEval, frameComplete:
 			r := connRequest{typ: f.typ, payload: append([]byte(nil), f.payload...)}
+			if f.typ == frameEval {
+				// The reader makes the evaluation's context, not the
+				// worker, so that an Interrupt read right after its Eval,
+				// before the worker has even started it, cancels it.
+				r.ctx, r.cancel = context.WithCancel(c.ctx)
+			}
 			select {
 			case reqs <- r:
 			case <-c.ctx.Done():
 				return
+			}
+			if r.cancel != nil {
+				// The client sends one request at a time, so an Interrupt
+				// read from now on is for this evaluation; once it has
+				// ended, cancelling it does nothing.
+				c.cancelEval = r.cancel
 			}
 		case frameInterrupt:
 			c.interrupt()
@@ -459,17 +642,9 @@ func (c *serverConn) protocolError(msg string) {
 
 // interrupt cancels the running evaluation, if any.
 func (c *serverConn) interrupt() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.cancelEval != nil {
 		c.cancelEval()
 	}
-}
-
-func (c *serverConn) setCancelEval(cancel context.CancelFunc) {
-	c.mu.Lock()
-	c.cancelEval = cancel
-	c.mu.Unlock()
 }
 
 // work answers requests in order until reqs is closed.
@@ -477,19 +652,16 @@ func (c *serverConn) work(eng Engine, reqs <-chan connRequest, prompt bool) {
 	for r := range reqs {
 		switch r.typ {
 		case frameEval:
-			c.eval(eng, string(r.payload), prompt)
+			c.eval(r.ctx, eng, string(r.payload), prompt)
+			r.cancel()
 		case frameComplete:
 			c.complete(eng, r.payload)
 		}
 	}
 }
 
-func (c *serverConn) eval(eng Engine, line string, prompt bool) {
-	ctx, cancel := context.WithCancel(c.ctx)
-	c.setCancelEval(cancel)
+func (c *serverConn) eval(ctx context.Context, eng Engine, line string, prompt bool) {
 	err := safeEval(ctx, eng, line, outputWriter{c.fw})
-	c.setCancelEval(nil)
-	cancel()
 	if c.srv.ctx.Err() != nil {
 		return // the node is stopping: the client hears that, not "interrupted"
 	}
@@ -510,6 +682,17 @@ func safeEval(ctx context.Context, eng Engine, line string, out io.Writer) (err 
 	return eng.Eval(ctx, line, out)
 }
 
+// maxResultMessage bounds the message of a Result frame. An evaluation's
+// error has already been shown in Output, which is sent in chunks, and a
+// session's own failure is a sentence; a longer message (a panic with a
+// long value, a compile error quoting a long line) is cut rather than
+// overflow MaxFrameSize, which would leave the client without its answer.
+const maxResultMessage = 4 << 10
+
+// maxMatchesSize bounds the candidates of a Matches frame, for the same
+// reason; a menu this long is of no use anyway.
+const maxMatchesSize = 256 << 10
+
 // resultOf classifies how an evaluation ended, keeping the Engine
 // contract's distinction between an *EvalError, which the session has
 // already shown on out, and a failure of the session, which it has not.
@@ -519,7 +702,7 @@ func resultOf(ctx context.Context, err error) resultMsg {
 	if err == nil {
 		return resultMsg{status: statusOK}
 	}
-	r := resultMsg{status: statusFailure, message: err.Error()}
+	r := resultMsg{status: statusFailure, message: truncate(err.Error(), maxResultMessage)}
 	if _, ok := errors.AsType[*EvalError](err); ok {
 		r.status = statusError
 	}
@@ -544,8 +727,27 @@ func safeComplete(eng Engine, req completeMsg) (m matchesMsg) {
 	}()
 	cands, length := eng.Complete(req.line, req.pos)
 	m.length = length
+	size := 0
 	for _, c := range cands {
-		m.candidates = append(m.candidates, string(c))
+		s := string(c)
+		size += binary.MaxVarintLen32 + len(s)
+		if size > maxMatchesSize {
+			break // the menu so far, rather than no answer
+		}
+		m.candidates = append(m.candidates, s)
 	}
 	return m
+}
+
+// truncate shortens s longer than n bytes to its first n or fewer, on a
+// rune boundary, and says how much it cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", s[:i], len(s)-i)
 }

@@ -14,14 +14,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // scriptEngine is a stand-in session with a few commands: "set k v", "get k",
-// "echo text", "sleep" (until interrupted), "fail msg", "panic", "count".
-// It records what happened to it so tests can check the server's care.
+// "echo text", "sleep" (until interrupted), "stuck" (until unstuck,
+// interrupted or not), "fail msg", "panic", "count". It records what
+// happened to it so tests can check the server's care.
 type scriptEngine struct {
 	opts    SessionOptions
-	sleep   chan struct{} // receives when a "sleep" starts
+	sleep   chan struct{} // receives when a "sleep" or "stuck" starts
+	unstick chan struct{} // closed to end every "stuck"
 	mu      sync.Mutex
 	vars    map[string]string
 	n       int
@@ -75,6 +78,12 @@ func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) err
 		}
 		<-ctx.Done()
 		return ctx.Err()
+	case "stuck": // as a session blocked where it does not look at ctx
+		if e.sleep != nil {
+			e.sleep <- struct{}{}
+		}
+		<-e.unstick
+		return ctx.Err()
 	case "fail": // as a Session reports a failed evaluation: shown, then returned
 		fmt.Fprintf(out, "** (error) %s\n", arg)
 		return &EvalError{Err: errors.New(arg)}
@@ -109,10 +118,11 @@ func (e *scriptEngine) Close() error {
 
 // attachNode is a Server with fake sessions on a socket in a temp dir.
 type attachNode struct {
-	t      testing.TB
-	srv    *Server
-	socket string
-	sleep  chan struct{}
+	t       testing.TB
+	srv     *Server
+	socket  string
+	sleep   chan struct{}
+	unstick chan struct{}
 
 	mu       sync.Mutex
 	sessions []*scriptEngine
@@ -124,7 +134,7 @@ func startAttachNode(t testing.TB, opts ServerOptions) *attachNode {
 		opts.Node = "test@host"
 	}
 	dir := RunDir(shortTempDir(t))
-	tn := &attachNode{t: t, socket: dir.Socket(opts.Node), sleep: make(chan struct{}, 64)}
+	tn := &attachNode{t: t, socket: dir.Socket(opts.Node), sleep: make(chan struct{}, 64), unstick: make(chan struct{})}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -139,7 +149,7 @@ func startAttachNode(t testing.TB, opts ServerOptions) *attachNode {
 }
 
 func (tn *attachNode) newSession(opts SessionOptions) (Engine, error) {
-	e := &scriptEngine{opts: opts, vars: map[string]string{}, sleep: tn.sleep}
+	e := &scriptEngine{opts: opts, vars: map[string]string{}, sleep: tn.sleep, unstick: tn.unstick}
 	tn.mu.Lock()
 	tn.sessions = append(tn.sessions, e)
 	tn.mu.Unlock()
@@ -724,5 +734,265 @@ func BenchmarkEvalRoundTrip(b *testing.B) {
 		if err := c.Eval(context.Background(), "echo x", io.Discard); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestInterruptRightAfterEval: an Interrupt that follows its Eval closely
+// (Ctrl-C as Enter is pressed, or Client.Eval given a context already
+// cancelled) cancels that evaluation, though the server's reader may read
+// it before the worker has started the evaluation.
+func TestInterruptRightAfterEval(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{})
+	c := tn.attach()
+	for i := range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // Ctrl-C already pressed: the Interrupt follows the Eval at once
+		done := make(chan error, 1)
+		go func() { done <- c.Eval(ctx, "sleep", io.Discard) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("attempt %d: %v, want an interrupted evaluation", i, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("attempt %d: the Interrupt was lost; the evaluation still runs 5 s later", i)
+		}
+	}
+	// An Interrupt after its evaluation has ended touches no other.
+	c.Interrupt()
+	if got := evalLine(t, c, "echo after"); got != "after\n" {
+		t.Errorf("the next evaluation: %q", got)
+	}
+}
+
+// realAttachNode serves real Sessions on a socket, as node foreground does.
+func realAttachNode(t *testing.T) string {
+	t.Helper()
+	n, cs := testNode(t)
+	dir := RunDir(shortTempDir(t))
+	srv, err := ServeAttach(dir, ServerOptions{
+		Node: "test@host",
+		NewSession: func(opts SessionOptions) (Engine, error) {
+			opts.Dir = t.TempDir()
+			return NewSession(n, cs, opts)
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return dir.Socket("test@host")
+}
+
+// TestOversizedErrorStillAnswered: an evaluation whose error message is
+// longer than MaxFrameSize (a panic with a long value, or a compile error
+// quoting a long identifier) still gets its Result, the message cut.
+func TestOversizedErrorStillAnswered(t *testing.T) {
+	socket := realAttachNode(t)
+	for _, line := range []string{
+		`panic(strings.Repeat("x", 1<<20))`,
+		strings.Repeat("y", MaxFrameSize-16), // undefined: yyyy...
+	} {
+		c, err := Attach(context.Background(), socket, ClientOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Eval(context.Background(), line, io.Discard) }()
+		select {
+		case err := <-done:
+			if _, ok := errors.AsType[*EvalError](err); !ok {
+				t.Errorf("Eval(%.40q...): %v, want an *EvalError", line, err)
+			} else if len(err.Error()) > maxResultMessage+64 || !strings.HasSuffix(err.Error(), " more bytes)") {
+				t.Errorf("Eval(%.40q...): a message of %d bytes, ending %q", line, len(err.Error()), err.Error()[max(0, len(err.Error())-40):])
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Eval(%.40q...): no answer in 10 s; the node never sent its Result", line)
+		}
+		c.Close()
+	}
+}
+
+// manyCompletions completes with candidates far beyond a frame.
+type manyCompletions struct{ scriptEngine }
+
+func (*manyCompletions) Complete(string, int) ([][]rune, int) {
+	long := []rune(strings.Repeat("z", 100<<10))
+	cands := make([][]rune, 20)
+	for i := range cands {
+		cands[i] = long
+	}
+	return cands, 0
+}
+
+func TestResultAndMatchesFitInAFrame(t *testing.T) {
+	r := resultOf(context.Background(), errors.New(strings.Repeat("é", MaxFrameSize)))
+	if n := len(r.encode()); n > maxResultMessage+64 {
+		t.Errorf("a result of %d bytes", n)
+	}
+	if !utf8.ValidString(r.message) {
+		t.Errorf("the cut message is not UTF-8: ...%q", r.message[len(r.message)-30:])
+	}
+	m := safeComplete(&manyCompletions{}, completeMsg{})
+	if n := len(m.encode()); n > maxMatchesSize || len(m.candidates) == 0 {
+		t.Errorf("%d candidates in %d bytes", len(m.candidates), n)
+	}
+}
+
+// TestHandshakeFloodBounded: a client not yet identified cannot make the
+// node allocate more than a hello needs, and the connections served at
+// once are bounded.
+func TestHandshakeFloodBounded(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{HandshakeTimeout: 30 * time.Second})
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const clients = 300
+	var conns []net.Conn
+	defer func() {
+		for _, nc := range conns {
+			nc.Close()
+		}
+	}()
+	for range clients {
+		nc, err := net.Dial("unix", tn.socket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, nc)
+		nc.Write([]byte{0x00, 0x10, 0x00, 0x00, 'H'}) // a 1 MiB "hello", never sent
+	}
+	time.Sleep(time.Second)
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapInuse) - int64(before.HeapInuse)
+	if grew > 64<<20 {
+		t.Errorf("%d silent, unidentified clients pin %d MiB of the node's heap", clients, grew>>20)
+	}
+	r := readRefusal(t, conns[0])
+	if r.code != RefuseProtocol || !strings.Contains(r.reason, "exceeds the limit of 4096") {
+		t.Errorf("an oversized hello: %+v", r)
+	}
+}
+
+func TestTooManyConnectionsRefused(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{MaxConns: 2, Node: "kv@host"})
+	a := tn.attach()
+	mute, err := net.Dial("unix", tn.socket) // holds the second place, in its handshake
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	_, err = Attach(context.Background(), tn.socket, ClientOptions{})
+	if re, ok := errors.AsType[*RefusedError](err); !ok || re.Code != RefuseBusy ||
+		!strings.Contains(err.Error(), "node kv@host already serves 2 connections; try again later") {
+		t.Fatalf("a third client: %v", err)
+	}
+	if got := evalLine(t, a, "echo still"); got != "still\n" {
+		t.Errorf("an attached client meanwhile: %q", got)
+	}
+	mute.Close()
+	waitFor(t, "a place frees", func() bool {
+		c, err := Attach(context.Background(), tn.socket, ClientOptions{})
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+}
+
+func TestIdleControlConnectionDropped(t *testing.T) {
+	tn := startAttachNode(t, ServerOptions{HandshakeTimeout: 100 * time.Millisecond})
+	nc := rawHandshake(t, tn.socket, helloMsg{version: ProtocolVersion, mode: modeControl})
+	defer nc.Close()
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := newFrameReader(nc).next(); err != io.EOF {
+		t.Errorf("an idle control client: %v, want the node to close (EOF)", err)
+	}
+}
+
+// TestCloseAbandonsStuckSession: Close interrupts every evaluation but
+// waits for them only CloseTimeout, so a session that ignores its
+// cancelled context cannot keep the node's process alive; a client
+// waiting in StopNode returns only once Close has.
+func TestCloseAbandonsStuckSession(t *testing.T) {
+	asked := make(chan struct{}, 1)
+	const grace = 200 * time.Millisecond
+	tn := startAttachNode(t, ServerOptions{Node: "kv@host", CloseTimeout: grace, Stop: func() { asked <- struct{}{} }})
+	defer close(tn.unstick) // lets the stuck goroutines end, after the test
+	stuck := tn.attach()
+	evalDone := make(chan error, 1)
+	go func() { evalDone <- stuck.Eval(context.Background(), "stuck", io.Discard) }()
+	<-tn.sleep
+	stopDone := make(chan error, 1)
+	var stopped time.Time
+	go func() {
+		_, err := StopNode(context.Background(), tn.socket)
+		stopped = time.Now()
+		stopDone <- err
+	}()
+	<-asked
+	start := time.Now()
+	err := tn.srv.Close()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "abandoned 1 session(s)") {
+		t.Errorf("Close: %v", err)
+	}
+	if err2 := tn.srv.Close(); err2 != err {
+		t.Errorf("second Close: %v", err2)
+	}
+	if err := <-stopDone; err != nil {
+		t.Errorf("StopNode: %v", err)
+	}
+	if d := stopped.Sub(start); d < grace {
+		t.Errorf("StopNode returned %v into Close, before Close gave up on the stuck session", d)
+	}
+	select {
+	case err := <-evalDone:
+		if !errors.Is(err, ErrDisconnected) {
+			t.Errorf("the stuck client: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the stuck client was not disconnected")
+	}
+}
+
+// TestCompleteKeepsOutputForNextEval: output that arrives while a
+// completion is answered, from work an evaluation left running, is shown
+// with the next Eval's rather than lost.
+func TestCompleteKeepsOutputForNextEval(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	c := &Client{nc: a, fr: newFrameReader(a), fw: &frameWriter{w: a}}
+	go func() { // the node
+		fr, fw := newFrameReader(b), &frameWriter{w: b}
+		for {
+			f, err := fr.next()
+			if err != nil {
+				return
+			}
+			switch f.typ {
+			case frameComplete:
+				fw.write(frameOutput, []byte("late\n"))
+				fw.write(frameMatches, matchesMsg{length: 1, candidates: []string{"x"}}.encode())
+			case frameEval:
+				fw.write(frameOutput, []byte("now\n"))
+				fw.write(frameResult, resultMsg{}.encode())
+			}
+		}
+	}()
+	if cands, _ := c.Complete("e", 1); len(cands) != 1 {
+		t.Fatalf("Complete: %q", cands)
+	}
+	if got := evalLine(t, c, "echo now"); got != "late\nnow\n" {
+		t.Errorf("Eval after Complete showed %q", got)
+	}
+	if got := evalLine(t, c, "echo now"); got != "now\n" {
+		t.Errorf("the Eval after showed %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,11 +55,20 @@ type Session struct {
 	pkgs  *packages
 	calls map[string]reflect.Value
 
-	mu      sync.Mutex // serializes Eval, Complete and Close
-	pending []string   // the lines of unfinished input
-	count   int        // inputs evaluated; the prompt shows count+1
-	closed  bool
+	mu           sync.Mutex      // serializes Eval, Complete and Close
+	pending      strings.Builder // unfinished input, its lines joined by newlines
+	pendingLines int             // lines in pending
+	count        int             // inputs evaluated; the prompt shows count+1
+	closed       bool
 }
+
+// Unfinished input is dropped past these bounds, far beyond what anyone
+// types or pastes: a bracket left open would grow it without end, and
+// each line rescans all of it.
+const (
+	maxInputBytes = 1 << 20
+	maxInputLines = 10_000
+)
 
 // NewSession starts a session on n, loading and reloading code through
 // cs. cs may be nil for a node without a code server.
@@ -81,7 +91,7 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 		code:  cs,
 		opts:  opts,
 		print: NewPrinter(PrintOptions{Color: opts.Color, Width: opts.Width}),
-		out:   &switchWriter{w: io.Discard},
+		out:   &switchWriter{},
 		hist:  newHistory(opts.History),
 	}
 	s.env = &helpers.Env{
@@ -115,7 +125,7 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 func (s *Session) Prompt() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.pending) > 0 {
+	if s.pendingLines > 0 {
 		return fmt.Sprintf("...(%d)> ", s.count+1)
 	}
 	return fmt.Sprintf("gex(%s)%d> ", s.node.Name(), s.count+1)
@@ -129,21 +139,32 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	s.out.set(out)
+	defer s.out.hold()
 	if strings.TrimSpace(line) == BreakInput {
-		s.pending = nil
+		s.dropPending()
 		return nil
 	}
-	s.pending = append(s.pending, line)
-	src := strings.Join(s.pending, "\n")
+	if s.pendingLines > 0 {
+		s.pending.WriteByte('\n')
+	}
+	s.pending.WriteString(line)
+	s.pendingLines++
+	src := s.pending.String()
 	if Incomplete(src) && !s.opts.EvalOnce {
-		return nil
+		if s.pending.Len() <= maxInputBytes && s.pendingLines <= maxInputLines {
+			return nil
+		}
+		s.dropPending()
+		err := fmt.Errorf("%w: more than %d lines or %d MiB; it is dropped", ErrInputTooLong, maxInputLines, maxInputBytes>>20)
+		s.showError(out, err)
+		return &EvalError{Err: err}
 	}
-	s.pending = nil
+	s.dropPending()
 	if strings.TrimSpace(src) == "" {
 		return nil
 	}
 	s.count++
-	s.out.set(out)
 	vals, shown, err := s.evaluate(ctx, src)
 	if err == nil && shown {
 		vals, err = Results(vals)
@@ -158,6 +179,11 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 		fmt.Fprintln(out, s.print.FormatValues(vals))
 	}
 	return nil
+}
+
+func (s *Session) dropPending() {
+	s.pending.Reset()
+	s.pendingLines = 0
 }
 
 // runAs runs an evaluation as the session's process, so that what it
@@ -274,22 +300,61 @@ func (s *Session) Close() error {
 	return s.env.Mailbox.Close()
 }
 
-// switchWriter is where the session's output goes: the writer of the
-// latest evaluation, which is also where output written between
-// evaluations, by processes or traces the user started, appears.
+// switchWriter is where the session's output goes: during an evaluation,
+// the evaluation's writer. Output written between evaluations, by
+// processes or traces the user started, is held, up to maxHeld bytes, for
+// the next one: nothing need be reading the last evaluation's writer (an
+// attached client reads its socket only during requests), and a writer
+// that blocks would block whoever writes to it, for :sys.trace the traced
+// process.
 type switchWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu      sync.Mutex
+	w       io.Writer // nil between evaluations
+	held    bytes.Buffer
+	dropped int // bytes that did not fit in held
 }
 
+// maxHeld bounds the output a session holds between evaluations.
+const maxHeld = 64 << 10
+
+// set sends output to out, beginning with what was held.
 func (w *switchWriter) set(out io.Writer) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.w = out
+	held := w.held.Bytes()
+	if len(held) > 0 {
+		out.Write(held)
+	}
+	if w.dropped > 0 {
+		nl := ""
+		if len(held) > 0 && held[len(held)-1] != '\n' {
+			nl = "\n"
+		}
+		fmt.Fprintf(out, "%s... %d bytes of output dropped\n", nl, w.dropped)
+	}
+	w.held.Reset()
+	w.dropped = 0
+}
+
+// hold holds output until the next set.
+func (w *switchWriter) hold() {
+	w.mu.Lock()
+	w.w = nil
 	w.mu.Unlock()
 }
 
 func (w *switchWriter) Write(b []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.w.Write(b)
+	if w.w != nil {
+		return w.w.Write(b)
+	}
+	// Once anything is dropped, so is what follows, so that what is shown
+	// is all the output up to the note that says so.
+	if w.dropped == 0 && w.held.Len()+len(b) <= maxHeld {
+		return w.held.Write(b)
+	}
+	w.dropped += len(b)
+	return len(b), nil
 }

@@ -267,3 +267,176 @@ func TestSessionColor(t *testing.T) {
 		t.Errorf("colored error %q", got)
 	}
 }
+
+func TestSessionGoexit(t *testing.T) {
+	s := testSession(t, SessionOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.Eval(ctx, "runtime.Goexit()", io.Discard)
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("runtime.Goexit() hung the evaluation until its deadline: %v", err)
+	}
+	if err == nil {
+		t.Fatal("runtime.Goexit() succeeded")
+	}
+	expect(t, s, "2 * 21", "42\n")
+}
+
+// A go statement is refused however the input is written: after a package
+// clause the interpreter reads a whole file and runs its init.
+func TestSessionRefusesGoAfterPackageClause(t *testing.T) {
+	s := testSession(t, SessionOptions{})
+	err := s.Eval(context.Background(), "package main\nfunc init() { go func() {}() }", io.Discard)
+	if !errors.Is(err, ErrGoStmt) {
+		t.Fatalf("a go statement after a package clause: %v, want ErrGoStmt", err)
+	}
+	expect(t, s,
+		"package main\nfunc f() int { return 1 }", "",
+		"f()", "1\n",
+		"package main\nfunc g() { x }", "** (error) 2:12: undefined: x\n",
+	)
+}
+
+// A helper blocked in compiled code, here c of a module whose init blocks,
+// is interrupted like Go input, and the session goes on.
+func TestSessionInterruptsBlockedHelper(t *testing.T) {
+	dir := t.TempDir()
+	src := "package hang\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n\nfunc X() int { return 1 }\n"
+	if err := os.WriteFile(dir+"/hang.go", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, cs := testNode(t, dir)
+	s := newTestSession(t, n, cs, SessionOptions{Dir: dir})
+	for _, line := range []string{`c "hang.go"`, `:code.load_file hang`} {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		done := make(chan error, 1)
+		go func() { done <- s.Eval(ctx, line, io.Discard) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("interrupted %s: %v", line, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf(`%s still runs 5 s after its context was cancelled`, line)
+		}
+		cancel()
+		expect(t, s, "2 * 21", "42\n")
+	}
+}
+
+// A panic in a function given to time.AfterFunc or context.AfterFunc,
+// which compiled code calls on a goroutine of its own, would stop the
+// node; it is a process's, and the node's log reports it.
+func TestSessionAfterFuncRunsInProcess(t *testing.T) {
+	var log lockedBuffer
+	n, err := node.Start(node.Options{Name: "test@localhost", Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	s := newTestSession(t, n, nil, SessionOptions{})
+	for i, line := range []string{
+		`_ = time.AfterFunc(0, func() { panic("boom 1") })`,
+		`ctx, cancel := context.WithCancel(context.Background()); _ = context.AfterFunc(ctx, func() { panic("boom 2") }); cancel()`,
+	} {
+		if out := sessionEval(t, s, line); strings.Contains(out, "** (") {
+			t.Fatalf("%s: %s", line, out)
+		}
+		// Before the next input: the interpreter cannot start a run
+		// while a function of its own runs elsewhere without a data race.
+		eventually(t, func() bool { return strings.Contains(log.String(), fmt.Sprintf("boom %d", i+1)) })
+	}
+	if out := sessionEval(t, s, "2 * 21"); !strings.HasSuffix(out, "42\n") {
+		t.Errorf("2 * 21 after the crashes showed %q", out)
+	}
+}
+
+// Output written between inputs is held for the next one, and beyond a
+// bound dropped with a note, rather than written where no one may read.
+func TestSessionHoldsOutputBetweenInputs(t *testing.T) {
+	s := testSession(t, SessionOptions{})
+	sessionEval(t, s, `_, _ = time.Now(), fmt.Sprint(strings.ToUpper("warm up"))`)
+	for _, tt := range []struct {
+		print string
+		n     int // bytes printed
+		want  string
+	}{
+		{`fmt.Println("later")`, 6, "later\n"},
+		{`fmt.Print(strings.Repeat("x", 64<<10)); fmt.Print("yy")`, 64<<10 + 2, strings.Repeat("x", 64<<10) + "\n... 2 bytes of output dropped\n"},
+	} {
+		sessionEval(t, s, `_ = time.AfterFunc(100*time.Millisecond, func() { `+tt.print+` })`)
+		eventually(t, func() bool {
+			s.out.mu.Lock()
+			defer s.out.mu.Unlock()
+			return s.out.held.Len()+s.out.dropped == tt.n
+		})
+		if got, want := sessionEval(t, s, "1"), tt.want+"1\n"; got != want {
+			t.Errorf("after %s between inputs, the next showed %.80q, want %.80q", tt.print, got[max(0, len(got)-80):], want[max(0, len(want)-80):])
+		}
+	}
+}
+
+func TestSessionDropsOverlongInput(t *testing.T) {
+	s := testSession(t, SessionOptions{})
+	sessionEval(t, s, "s := `")
+	if s.Prompt() != "...(1)> " {
+		t.Fatalf("prompt %q in an open raw string", s.Prompt())
+	}
+	err := s.Eval(context.Background(), strings.Repeat("a", maxInputBytes), io.Discard)
+	if !errors.Is(err, ErrInputTooLong) {
+		t.Errorf("unfinished input of %d bytes: %v, want ErrInputTooLong", maxInputBytes+4, err)
+	}
+	if s.Prompt() != "gex(test@localhost)1> " {
+		t.Errorf("prompt %q after dropping the input", s.Prompt())
+	}
+	expect(t, s, "2 * 21", "42\n")
+}
+
+// Trace lines that a traced process writes for a session whose client
+// sits at its prompt, reading nothing, must not block that process, which
+// other sessions and the node's own callers use.
+func TestIdleClientDoesNotStallTracedProcess(t *testing.T) {
+	kv, _ := filepath.Abs("../examples/kv")
+	n, cs := testNode(t, kv)
+	dir := RunDir(shortTempDir(t))
+	srv, err := ServeAttach(dir, ServerOptions{
+		Node:       "test@host",
+		NewSession: func(opts SessionOptions) (Engine, error) { opts.Dir = kv; return NewSession(n, cs, opts) },
+		Logger:     slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	socket := dir.Socket("test@host")
+
+	a, err := Attach(context.Background(), socket, ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, line := range []string{"kv.StartLink()", ":sys.trace KV, true"} {
+		if err := a.Eval(context.Background(), line, io.Discard); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+	}
+	// a's user now sits at the prompt. Another session uses KV.
+	b, err := Attach(context.Background(), socket, ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Eval(context.Background(), `big := strings.Repeat("v", 32<<10)`, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		start := time.Now()
+		var out strings.Builder
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := b.Eval(ctx, `kv.Put("k", big)`, &out)
+		cancel()
+		if err != nil || time.Since(start) > 2*time.Second {
+			t.Fatalf("put %d from another session: %v after %v: %q", i, err, time.Since(start).Round(time.Millisecond), out.String())
+		}
+	}
+}

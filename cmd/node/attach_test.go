@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -253,6 +254,75 @@ func TestEvalExitStatus(t *testing.T) {
 	}
 }
 
+// Console input must not stop the node: a panic in a function given to
+// time.AfterFunc or context.AfterFunc, which compiled code calls on a
+// goroutine of its own, is a crashed process, not a crashed node.
+// (Unbounded recursion in interpreted code still overflows its stack,
+// a fatal error that only yaegi could prevent.)
+func TestTimerPanicSparesNode(t *testing.T) {
+	dir, _ := filepath.Abs("../../examples/demo_server")
+	for name, inputs := range map[string][]string{
+		"time.AfterFunc": {`time.AfterFunc(0, func() { panic("boom") })`, `time.Sleep(100 * time.Millisecond)`},
+		"context.AfterFunc": {
+			`ctx, cancel := context.WithCancel(context.Background()); context.AfterFunc(ctx, func() { panic("boom") }); cancel(); time.Sleep(100 * time.Millisecond)`,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := startDaemon(t, "crash", dir)
+			for _, in := range inputs {
+				if out, errOut, status := d.node("eval", in); status != 0 {
+					t.Errorf("eval %q: status %d: %s%s", in, status, out, errOut)
+				}
+			}
+			if out, errOut, status := d.node("ping"); status != 0 {
+				t.Errorf("after %q the node is gone: ping: %s%s", inputs, out, errOut)
+			}
+		})
+	}
+}
+
+// node stop must stop the node although a session's helper blocks (here c
+// of a module whose init blocks; the client that ran it was killed).
+func TestStopWithBlockedHelper(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	dir, _ := filepath.Abs("../../examples/demo_server")
+	d := startDaemon(t, "linger", dir)
+	pidOut, _, _ := d.node("pid")
+	pid, err := strconv.Atoi(strings.TrimSpace(pidOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	hang := filepath.Join(t.TempDir(), "hang.go")
+	src := "package hang\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n"
+	if err := os.WriteFile(hang, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eval := exec.Command(nodeBinary(t), "eval", "--name", d.name, `c "`+hang+`"`)
+	eval.Env = append(os.Environ(), d.env...)
+	if err := eval.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	eval.Process.Kill() // the user gives up on it
+	eval.Wait()
+	out, errOut, status := d.node("stop")
+	if status != 0 {
+		t.Fatalf("node stop: status %d: %s%s", status, out, errOut)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return // exited
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node stop said %q, but node process %d still runs 10 s later", strings.TrimSpace(out), pid)
+		}
+	}
+}
+
 func TestCommandsWithoutNode(t *testing.T) {
 	rundir := t.TempDir()
 	for _, args := range [][]string{{"ping"}, {"pid"}, {"stop"}, {"eval", "1"}, {"attach"}} {
@@ -301,6 +371,52 @@ func TestStopByTerm(t *testing.T) {
 	}
 	if _, _, status := d.node("ping"); status != 1 {
 		t.Errorf("ping after SIGINT: status %d", status)
+	}
+}
+
+// TestStopWithStuckSession: node stop stops a node even when a session is
+// stuck where an interrupt does not reach (here c of a module whose init
+// blocks; the client that ran it was killed): the node gives up on the
+// session after a grace period and exits, and node stop says "stopped"
+// only then, not while the process lives on with its socket and pid file
+// already removed.
+func TestStopWithStuckSession(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	dir, _ := filepath.Abs("../../examples/demo_server")
+	d := startDaemon(t, "linger", dir)
+	pidOut, _, _ := d.node("pid")
+	pid, err := strconv.Atoi(strings.TrimSpace(pidOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	hang := filepath.Join(t.TempDir(), "hang.go")
+	src := "package hang\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n"
+	if err := os.WriteFile(hang, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eval := exec.Command(nodeBinary(t), "eval", "--name", d.name, `c "`+hang+`"`)
+	eval.Env = append(os.Environ(), d.env...)
+	if err := eval.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	eval.Process.Kill() // the user gives up on it
+	eval.Wait()
+	out, errOut, status := d.node("stop")
+	if status != 0 {
+		t.Fatalf("node stop: status %d: %s%s", status, out, errOut)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return // exited
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node stop said %q, but node process %d still runs 10 s later", strings.TrimSpace(out), pid)
+		}
 	}
 }
 

@@ -58,23 +58,30 @@ func spawnSymbols(n *node.Node, v *version) map[string]reflect.Value {
 }
 
 // afterFuncSymbols returns, for one version, its time.AfterFunc or
-// context.AfterFunc, as ipath asks. The standard ones call f on a goroutine
-// of their own, where a panic would kill the node as in a go statement,
-// which modules may not use; these call f in a process pinned to the
-// version, which recovers and reports. The timer's goroutine only spawns,
-// so Stop works as documented.
+// context.AfterFunc, as ipath asks, calling f in a process pinned to the
+// version.
 func afterFuncSymbols(n *node.Node, v *version, ipath string) map[string]reflect.Value {
-	inProcess := func(f func()) func() {
-		return func() { v.spawn(n, func(*node.Proc) { f() }, node.SpawnOptions{}) }
-	}
+	return AfterFuncSymbols(ipath, func(f func()) {
+		v.spawn(n, func(*node.Proc) { f() }, node.SpawnOptions{})
+	})
+}
+
+// AfterFuncSymbols returns time.AfterFunc or context.AfterFunc, as ipath
+// ("time" or "context") asks, for interpreted code: they hand f to start
+// rather than call it. The standard ones call f on a goroutine of their
+// own, where a panic would kill the node as in a go statement; start
+// should run it in a process, which recovers and reports. The timer's
+// goroutine only calls start, so Stop works as documented. For another
+// package AfterFuncSymbols returns nil.
+func AfterFuncSymbols(ipath string, start func(f func())) map[string]reflect.Value {
 	switch ipath {
 	case "time":
 		return map[string]reflect.Value{"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
-			return time.AfterFunc(d, inProcess(f))
+			return time.AfterFunc(d, func() { start(f) })
 		})}
 	case "context":
 		return map[string]reflect.Value{"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
-			return context.AfterFunc(ctx, inProcess(f))
+			return context.AfterFunc(ctx, func() { start(f) })
 		})}
 	}
 	return nil

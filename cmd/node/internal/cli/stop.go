@@ -12,8 +12,10 @@ var stopCmd = &command{
 	usage:   "stop [--name NAME]",
 	summary: "Stop a running node gracefully.",
 	help: `Stop asks the node to stop and waits until it has: every process's
-Terminate has run, attached consoles are told, and the node's socket and pid
-file are gone. It waits at most a minute.
+Terminate has run, attached consoles are told, the node's socket and pid
+file are gone, and its process is exiting. An evaluation that an interrupt
+does not end within a few seconds is abandoned, as its console is. Stop
+waits at most a minute.
 `,
 }
 
