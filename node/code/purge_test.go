@@ -119,6 +119,11 @@ func TestTwoVersions(t *testing.T) {
 		t.Fatalf("SoftPurge without old code: %v", err)
 	}
 	n.Send(p3, "stop")
+	for deadline := time.Now().Add(5 * time.Second); alive(n, p3); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("p3 did not stop")
+		}
+	}
 	load("4")
 	if err := s.SoftPurge("loop"); err != nil {
 		t.Fatalf("SoftPurge after the old version's processes ended: %v", err)
