@@ -44,9 +44,10 @@ type ConsoleOptions struct {
 // it; Ctrl-C during an evaluation interrupts the evaluation (see
 // ConsoleOptions.Interrupts). Ctrl-D on an empty line ends Run.
 type Console struct {
-	eng  Engine
-	opts ConsoleOptions
-	rl   *readline.Instance
+	eng     Engine
+	opts    ConsoleOptions
+	rl      *readline.Instance
+	restore func() // puts the terminal back as it was
 }
 
 // NewConsole returns a Console for eng.
@@ -80,12 +81,13 @@ func NewConsole(eng Engine, opts ConsoleOptions) (*Console, error) {
 		InterruptPrompt:   "^C",
 		EOFPrompt:         "\n",
 	}
-	terminal(cfg, opts.Stdin, opts.Stdout)
+	restore := terminal(cfg, opts.Stdin, opts.Stdout)
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
+		restore()
 		return nil, err
 	}
-	return &Console{eng: eng, opts: opts, rl: rl}, nil
+	return &Console{eng: eng, opts: opts, rl: rl, restore: restore}, nil
 }
 
 // prepareHistory creates the history file, readable by its owner alone
@@ -104,7 +106,9 @@ func prepareHistory(path string) error {
 // terminal points readline's terminal handling at the injected streams:
 // by default it would switch the process's fd 0 to raw mode, whatever
 // the console reads from.
-func terminal(cfg *readline.Config, in io.Reader, out io.Writer) {
+//
+// It returns what puts the terminal back as it was, for Close.
+func terminal(cfg *readline.Config, in io.Reader, out io.Writer) (restore func()) {
 	inFile, ok := in.(*os.File)
 	isTerm := ok && readline.IsTerminal(int(inFile.Fd()))
 	cfg.FuncIsTerminal = func() bool { return isTerm }
@@ -112,9 +116,10 @@ func terminal(cfg *readline.Config, in io.Reader, out io.Writer) {
 		cfg.FuncMakeRaw = func() error { return nil }
 		cfg.FuncExitRaw = func() error { return nil }
 		cfg.FuncGetWidth = func() int { return 80 }
-		return
+		return func() {}
 	}
 	fd := int(inFile.Fd())
+	restore = literalEOF(fd)
 	var saved *readline.State
 	cfg.FuncMakeRaw = func() error {
 		st, err := readline.MakeRaw(fd)
@@ -140,6 +145,7 @@ func terminal(cfg *readline.Config, in io.Reader, out io.Writer) {
 		}
 		return w
 	}
+	return restore
 }
 
 // Run reads and evaluates lines until Ctrl-D on an empty line (it then
@@ -225,6 +231,7 @@ func isEvalError(err error) bool {
 
 // Close restores the terminal and saves the history.
 func (c *Console) Close() error {
+	defer c.restore()
 	return c.rl.Close()
 }
 

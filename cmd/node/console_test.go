@@ -237,3 +237,28 @@ func BenchmarkConsoleStart(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestConsoleCtrlDTypedAhead: Ctrl-D typed while an evaluation runs
+// leaves the console at the next prompt, as it does at the prompt; it
+// must not end the line editor's reader and hang the console.
+func TestConsoleCtrlDTypedAhead(t *testing.T) {
+	dir, _ := filepath.Abs("../../examples/kv")
+	home := t.TempDir()
+	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(rundir)
+	term := startTerminal(t, []string{"HOME=" + home, "GEX_HISTORY=" + home + "/history", "GEX_RUNTIME_DIR=" + rundir, "NO_COLOR=1"}, "console", dir)
+	term.expect(`\)1> `)
+	term.typ("time.Sleep(300 * time.Millisecond)\r")
+	term.expect(`Sleep`) // the line was read; the evaluation runs
+	term.typ("\x04")
+	select {
+	case <-term.done:
+	case <-time.After(10 * time.Second):
+		term.mu.Lock()
+		defer term.mu.Unlock()
+		t.Fatalf("console still running after Ctrl-D typed ahead; screen:\n%s", term.out.String())
+	}
+}
