@@ -281,48 +281,6 @@ func TestTimerPanicSparesNode(t *testing.T) {
 	}
 }
 
-// node stop must stop the node although a session's helper blocks (here c
-// of a module whose init blocks; the client that ran it was killed).
-func TestStopWithBlockedHelper(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("needs /proc")
-	}
-	dir, _ := filepath.Abs("../../examples/demo_server")
-	d := startDaemon(t, "linger", dir)
-	pidOut, _, _ := d.node("pid")
-	pid, err := strconv.Atoi(strings.TrimSpace(pidOut))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Kill(pid, syscall.SIGKILL)
-	hang := filepath.Join(t.TempDir(), "hang.go")
-	src := "package hang\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n"
-	if err := os.WriteFile(hang, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	eval := exec.Command(nodeBinary(t), "eval", "--name", d.name, `c "`+hang+`"`)
-	eval.Env = append(os.Environ(), d.env...)
-	if err := eval.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	eval.Process.Kill() // the user gives up on it
-	eval.Wait()
-	out, errOut, status := d.node("stop")
-	if status != 0 {
-		t.Fatalf("node stop: status %d: %s%s", status, out, errOut)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil || strings.Contains(string(stat), ") Z ") {
-			return // exited
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node stop said %q, but node process %d still runs 10 s later", strings.TrimSpace(out), pid)
-		}
-	}
-}
-
 func TestCommandsWithoutNode(t *testing.T) {
 	rundir := t.TempDir()
 	for _, args := range [][]string{{"ping"}, {"pid"}, {"stop"}, {"eval", "1"}, {"attach"}} {
