@@ -143,7 +143,12 @@ func TestConsoleKVWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	home := t.TempDir()
-	term := startTerminal(t, []string{"HOME=" + home, "NO_COLOR=1", "XDG_STATE_HOME=", "GEX_HISTORY="},
+	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(rundir)
+	term := startTerminal(t, []string{"HOME=" + home, "NO_COLOR=1", "XDG_STATE_HOME=", "GEX_HISTORY=", "GEX_RUNTIME_DIR=" + rundir},
 		"console", dir, "--name", "kv")
 
 	term.expect(`Loaded from .*: kv "0"`)
@@ -212,7 +217,12 @@ func TestConsoleKVWalkthrough(t *testing.T) {
 func BenchmarkConsoleStart(b *testing.B) {
 	bin := nodeBinary(b)
 	dir, _ := filepath.Abs("../../examples/kv")
-	env := append(os.Environ(), "HOME="+b.TempDir(), "NO_COLOR=1")
+	rundir, err := os.MkdirTemp("", "gexrt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(rundir)
+	env := append(os.Environ(), "HOME="+b.TempDir(), "NO_COLOR=1", "GEX_RUNTIME_DIR="+rundir)
 	prompt := []byte("gex(")
 	for b.Loop() {
 		cmd := exec.Command(bin, "console", dir)
