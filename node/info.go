@@ -92,7 +92,7 @@ func (p *process) statusLocked() ProcStatus {
 		return Exited
 	case p.suspended:
 		return Suspended
-	case p.active && p.kind == serverProc:
+	case p.active && p.kind == serverProc && !p.parked:
 		return Running
 	case p.kind == funcProc && p.active:
 		return Running

@@ -339,3 +339,22 @@ func TestAs(t *testing.T) {
 		t.Fatalf("As of no process: %v", err)
 	}
 }
+
+func TestIdleServerIsWaiting(t *testing.T) {
+	n, _ := testNode(t)
+	pid, _ := n.StartServer(kv{}, nil)
+	n.Cast(pid, putReq{"a", 1}) // a cast leaves the server's goroutine parked for a while
+	n.Call(pid, getReq{"a"})
+	// Parked, between messages, the server waits; the goroutine it keeps
+	// is an implementation detail. It gives the goroutine up only after
+	// idle sweeps (50 ms and more), so look well before that.
+	for deadline := time.Now().Add(20 * time.Millisecond); ; time.Sleep(time.Millisecond) {
+		in, _ := n.Info(pid)
+		if in.Status == Waiting {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("idle server between messages: status %s", in.Status)
+		}
+	}
+}
