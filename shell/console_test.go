@@ -91,18 +91,26 @@ func TestConsolePipe(t *testing.T) {
 	}
 }
 
-func TestConsoleInterrupt(t *testing.T) {
-	eng := &consoleEngine{prompt: "gex> ", block: make(chan struct{})}
+// runConsole runs a Console over eng, with interrupts from sig, until the
+// test closes its input; it returns the input, the output and Run's result.
+func runConsole(t *testing.T, eng Engine, sig chan os.Signal) (*io.PipeWriter, *lockedBuffer, <-chan error) {
+	t.Helper()
 	pr, pw := io.Pipe()
-	var out lockedBuffer
-	sig := make(chan os.Signal, 1)
-	c, err := NewConsole(eng, ConsoleOptions{Stdin: pr, Stdout: &out, Stderr: &out, Interrupts: sig})
+	out := &lockedBuffer{}
+	c, err := NewConsole(eng, ConsoleOptions{Stdin: pr, Stdout: out, Stderr: out, Interrupts: sig})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	done := make(chan error)
+	t.Cleanup(func() { c.Close() })
+	done := make(chan error, 1)
 	go func() { done <- c.Run(context.Background()) }()
+	return pw, out, done
+}
+
+func TestConsoleInterrupt(t *testing.T) {
+	eng := &consoleEngine{prompt: "gex> ", block: make(chan struct{})}
+	sig := make(chan os.Signal, 1)
+	pw, out, done := runConsole(t, eng, sig)
 	io.WriteString(pw, "block\n")
 	eventually(t, func() bool { return len(eng.seen()) == 1 })
 	sig <- syscall.SIGINT
@@ -143,16 +151,8 @@ func (e *stubbornEngine) Interrupt() { e.interrupts <- struct{}{} }
 
 func TestConsoleInterruptsAgain(t *testing.T) {
 	eng := &stubbornEngine{consoleEngine: consoleEngine{prompt: "gex> "}, interrupts: make(chan struct{}, 10)}
-	pr, pw := io.Pipe()
-	var out lockedBuffer
 	sig := make(chan os.Signal, 3)
-	c, err := NewConsole(eng, ConsoleOptions{Stdin: pr, Stdout: &out, Stderr: &out, Interrupts: sig})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	done := make(chan error)
-	go func() { done <- c.Run(context.Background()) }()
+	pw, out, done := runConsole(t, eng, sig)
 	io.WriteString(pw, "block\n")
 	eventually(t, func() bool { return len(eng.seen()) == 1 })
 	for range 3 { // the first only cancels the context

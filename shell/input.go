@@ -265,17 +265,24 @@ func startsOperand(t tok, rest []tok) bool {
 func matching(toks []tok) int {
 	depth := 0
 	for i, t := range toks {
-		switch t.tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-			if depth == 0 {
-				return i
-			}
+		d := nesting(t.tok)
+		if depth += d; d < 0 && depth == 0 {
+			return i
 		}
 	}
 	return -1
+}
+
+// nesting is how tok changes the depth of brackets: +1 for an opening
+// parenthesis, bracket or brace, -1 for a closing one, else 0.
+func nesting(tok token.Token) int {
+	switch tok {
+	case token.LPAREN, token.LBRACK, token.LBRACE:
+		return 1
+	case token.RPAREN, token.RBRACK, token.RBRACE:
+		return -1
+	}
+	return 0
 }
 
 // splitArgs cuts src[from:to] at the commas of toks that are outside any
@@ -284,16 +291,10 @@ func splitArgs(src string, toks []tok, from, to int) []string {
 	var args []string
 	depth, start := 0, from
 	for _, t := range toks {
-		switch t.tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-		case token.COMMA:
-			if depth == 0 {
-				args = append(args, strings.TrimSpace(src[start:t.pos]))
-				start = t.end
-			}
+		depth += nesting(t.tok)
+		if t.tok == token.COMMA && depth == 0 {
+			args = append(args, strings.TrimSpace(src[start:t.pos]))
+			start = t.end
 		}
 	}
 	if last := strings.TrimSpace(src[start:to]); last != "" || len(args) > 0 {
@@ -317,12 +318,7 @@ func Incomplete(src string) bool {
 	}
 	depth := 0
 	for _, t := range toks {
-		switch t.tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-		}
+		depth += nesting(t.tok)
 	}
 	if depth > 0 {
 		return true
