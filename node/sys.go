@@ -34,7 +34,7 @@ var sysNames = [...]string{
 
 // System sends system messages, as Erlang's sys module: they are served ahead
 // of ordinary messages and also while a process is suspended. Get one from
-// Node.Sys.
+// Node.Sys or Sys; the zero System answers every call with ErrNoNode.
 type System struct {
 	n       *Node
 	timeout time.Duration
@@ -53,6 +53,9 @@ func (s System) WithTimeout(d time.Duration) System { s.timeout = d; return s }
 func (s System) WithOutput(w io.Writer) System { s.out = w; return s }
 
 func (s System) request(dest Dest, op sysOp, arg any) (any, error) {
+	if s.n == nil { // the zero System, from Sys with no node
+		return nil, ErrNoNode
+	}
 	return s.n.request(dest, envelope{kind: kindSys, sys: op, msg: arg}, s.timeout, "sys."+sysNames[op])
 }
 
