@@ -44,3 +44,51 @@ func TestModuleSourceIsVetted(t *testing.T) {
 		t.Fatalf("go vet's report does not name the bad call:\n%s", out)
 	}
 }
+
+// TestREADMEModuleVets checks that the module shown in README.md compiles
+// as it stands: the indented block that starts with a package clause.
+func TestREADMEModuleVets(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, ok := indentedBlock(string(readme), "    package ")
+	if !ok {
+		t.Fatal("README.md shows no module source")
+	}
+	dir, err := os.MkdirTemp(".", "_vet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.WriteFile(filepath.Join(dir, "module.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gobin, "vet", "./"+filepath.Base(dir)).CombinedOutput(); err != nil {
+		t.Fatalf("README's module does not pass go vet: %v\n%s\n%s", err, out, src)
+	}
+}
+
+// indentedBlock returns the Markdown code block (lines indented by four
+// spaces, blank lines inside) whose first line starts with prefix, unindented.
+func indentedBlock(md, prefix string) (string, bool) {
+	lines := strings.Split(md, "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, prefix) {
+			continue
+		}
+		var b strings.Builder
+		for _, l := range lines[i:] {
+			if l != "" && !strings.HasPrefix(l, "    ") {
+				break
+			}
+			b.WriteString(strings.TrimPrefix(l, "    ") + "\n")
+		}
+		return b.String(), true
+	}
+	return "", false
+}
