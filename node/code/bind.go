@@ -24,7 +24,7 @@ const (
 // to compile (`package node "github.com/gexdev/gex/node" has no symbol
 // Start`). Compiled code sees them, as the
 // embedder of a node must.
-var notForModules = []string{"Start", "Options", "Node", "Resolver", "_Resolver", "Batch"}
+var notForModules = []string{"Start", "Options", "Node", "Resolver", "_Resolver", "FuncResolver", "_FuncResolver", "Batch"}
 
 // nodeSymbols returns the package node as modules of n see it: the
 // generated symbols of the module API (node/api.go), less notForModules,

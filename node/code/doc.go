@@ -59,7 +59,10 @@
 //	func FormatStatus(s node.Status) any
 //
 // The server is the node's resolver, so n.StartLink("kv", arg) starts a
-// GenServer of module kv, and the runtime asks the module for its current
+// GenServer of module kv, and a child spec's node.MFA{Module: "kv", Func:
+// "StartLink"} finds StartLink in kv's current version at every start and
+// restart (a Start closure would restart the child on the code that built
+// it, killed once that version is purged); and the runtime asks the module for its current
 // callbacks at every message: after a load, the next message runs the new
 // code with the state the old code left. To migrate the state, suspend
 // the process, load, sys.ChangeCode (which runs the new CodeChange) and

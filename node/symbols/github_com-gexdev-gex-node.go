@@ -36,6 +36,7 @@ func init() {
 		"ErrNotSupervisor": reflect.ValueOf(&node.ErrNotSupervisor).Elem(),
 		"ErrNotSuspended":  reflect.ValueOf(&node.ErrNotSuspended).Elem(),
 		"ErrTimeout":       reflect.ValueOf(&node.ErrTimeout).Elem(),
+		"ErrTooDeep":       reflect.ValueOf(&node.ErrTooDeep).Elem(),
 		"Exit":             reflect.ValueOf(node.Exit),
 		"Exited":           reflect.ValueOf(node.Exited),
 		"FullName":         reflect.ValueOf(node.FullName),
@@ -111,8 +112,10 @@ func init() {
 		"ExitError":           reflect.ValueOf((*node.ExitError)(nil)),
 		"ExitSignal":          reflect.ValueOf((*node.ExitSignal)(nil)),
 		"From":                reflect.ValueOf((*node.From)(nil)),
+		"FuncResolver":        reflect.ValueOf((*node.FuncResolver)(nil)),
 		"GenServer":           reflect.ValueOf((*node.GenServer)(nil)),
 		"InitError":           reflect.ValueOf((*node.InitError)(nil)),
+		"MFA":                 reflect.ValueOf((*node.MFA)(nil)),
 		"MaxRestartsError":    reflect.ValueOf((*node.MaxRestartsError)(nil)),
 		"Module":              reflect.ValueOf((*node.Module)(nil)),
 		"Name":                reflect.ValueOf((*node.Name)(nil)),
@@ -137,16 +140,31 @@ func init() {
 		"System":              reflect.ValueOf((*node.System)(nil)),
 
 		// interface wrapper definitions
-		"_Dest":      reflect.ValueOf((*_github_com_gexdev_gex_node_Dest)(nil)),
-		"_GenServer": reflect.ValueOf((*_github_com_gexdev_gex_node_GenServer)(nil)),
-		"_Module":    reflect.ValueOf((*_github_com_gexdev_gex_node_Module)(nil)),
-		"_Resolver":  reflect.ValueOf((*_github_com_gexdev_gex_node_Resolver)(nil)),
+		"_Dest":         reflect.ValueOf((*_github_com_gexdev_gex_node_Dest)(nil)),
+		"_FuncResolver": reflect.ValueOf((*_github_com_gexdev_gex_node_FuncResolver)(nil)),
+		"_GenServer":    reflect.ValueOf((*_github_com_gexdev_gex_node_GenServer)(nil)),
+		"_Module":       reflect.ValueOf((*_github_com_gexdev_gex_node_Module)(nil)),
+		"_Resolver":     reflect.ValueOf((*_github_com_gexdev_gex_node_Resolver)(nil)),
 	}
 }
 
 // _github_com_gexdev_gex_node_Dest is an interface wrapper for Dest type
 type _github_com_gexdev_gex_node_Dest struct {
 	IValue interface{}
+}
+
+// _github_com_gexdev_gex_node_FuncResolver is an interface wrapper for FuncResolver type
+type _github_com_gexdev_gex_node_FuncResolver struct {
+	IValue  interface{}
+	WFunc   func(module string, name string) (any, error)
+	WModule func(name string) (node.Module, error)
+}
+
+func (W _github_com_gexdev_gex_node_FuncResolver) Func(module string, name string) (any, error) {
+	return W.WFunc(module, name)
+}
+func (W _github_com_gexdev_gex_node_FuncResolver) Module(name string) (node.Module, error) {
+	return W.WModule(name)
 }
 
 // _github_com_gexdev_gex_node_GenServer is an interface wrapper for GenServer type
