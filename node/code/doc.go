@@ -59,13 +59,18 @@
 //	func FormatStatus(s node.Status) any
 //
 // The server is the node's resolver, so n.StartLink("kv", arg) starts a
-// GenServer of module kv, and a child spec's node.MFA{Module: "kv", Func:
-// "StartLink"} finds StartLink in kv's current version at every start and
-// restart (a Start closure would restart the child on the code that built
-// it, killed once that version is purged); and the runtime asks the module for its current
+// GenServer of module kv, and the runtime asks the module for its current
 // callbacks at every message: after a load, the next message runs the new
 // code with the state the old code left. To migrate the state, suspend
 // the process, load, sys.ChangeCode (which runs the new CodeChange) and
 // resume it, as OTP does; package node/migrate helps CodeChange read an
 // old state whichever shape it has.
+//
+// # Supervisors
+//
+// A child spec's node.MFA{Module: "kv", Func: "StartLink"} is found
+// through the server in kv's current version at every start and restart,
+// so a child restarted after a reload or a purge runs current code. A
+// Start closure built by module code belongs to that code's version: once
+// the version is purged, what it starts is killed at once.
 package code
