@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -87,16 +88,16 @@ func (w *Watcher) targets(paths map[string]bool, redirty bool) []target {
 		switch {
 		case errors.Is(err, code.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
 			continue // deleted, or being replaced: the running code stays
-		case err != nil:
-			ts = append(ts, target{info: in, err: err})
-		case src.Hash == in.Hash:
-			continue // saved unchanged, or only chmod: nothing new to load
-		case hasEmptyFile(src):
+		case halfWritten(in.Path):
 			if redirty {
 				for _, p := range from[name] {
 					w.dirty[p] = true
 				}
 			}
+		case err != nil:
+			ts = append(ts, target{info: in, err: err})
+		case src.Hash == in.Hash:
+			continue // saved unchanged, or only chmod: nothing new to load
 		case src.Name != in.Name:
 			ts = append(ts, target{info: in, err: fmt.Errorf("%s: now package %s, not %s: not loaded in place of %s",
 				in.Path, src.Name, in.Name, in.Name)})
@@ -107,11 +108,23 @@ func (w *Watcher) targets(paths map[string]bool, redirty bool) []target {
 	return ts
 }
 
-// hasEmptyFile reports whether a file of src is empty: an editor that
-// truncates and then writes (VS Code) is between the two.
-func hasEmptyFile(src *code.Source) bool {
-	for _, f := range src.Files {
-		if len(strings.TrimSpace(string(f.Data))) == 0 {
+// halfWritten reports whether the module at path has an empty file: an
+// editor that truncates and then writes (VS Code) is between the two, and
+// the write to come will be another event.
+func halfWritten(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if !fi.IsDir() {
+		return fi.Size() == 0
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && !e.IsDir() && moduleFile(e.Name()) && fi.Size() == 0 {
 			return true
 		}
 	}

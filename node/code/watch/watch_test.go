@@ -333,3 +333,33 @@ func TestSubscriberPanic(t *testing.T) {
 		t.Fatalf("after a subscriber panicked: %v; log %s", ev, f.log)
 	}
 }
+
+// TestFlagStartLogs: what --watch starts writes each event's line to the
+// node's log (the daemon's), and stops with its stop.
+func TestFlagStartLogs(t *testing.T) {
+	f := newFixture(t, watch.Options{}, map[string]string{"kv.go": kvSrc("0", "")}, "kv")
+	f.w.Close() // the flag starts its own
+	flag := watch.Flag{}
+	check(t, flag.Set("migrate"))
+	stop, err := flag.Start(f.cs, f.n.Logger())
+	check(t, err)
+	if w := watch.Running(f.cs); w == nil || w.Mode() != watch.Migrate {
+		t.Fatal("no watcher in migrate mode")
+	}
+	f.write("kv.go", kvSrc("1", ""))
+	f.next()
+	stop()
+	if watch.Running(f.cs) != nil {
+		t.Fatal("stop left the watcher running")
+	}
+	if log := f.log.String(); !strings.Contains(log, `msg="watch: reloaded kv \"0\" → \"1\""`) ||
+		!strings.Contains(log, "watching for saves") {
+		t.Fatalf("log:\n%s", log)
+	}
+	off := watch.Flag{}
+	stop, err = off.Start(f.cs, f.n.Logger())
+	if err != nil || watch.Running(f.cs) != nil {
+		t.Fatalf("--watch absent started a watcher: %v", err)
+	}
+	stop()
+}
