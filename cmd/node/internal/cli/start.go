@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"syscall"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 )
 
 var startCmd = &command{
-	usage:   "start [DIR] [--name NAME]",
+	usage:   "start [DIR] [--name NAME] [--watch[=migrate]]",
 	summary: "Start a node in the background (a daemon), loading the modules in DIR.",
 	help: `Start runs node foreground DIR as a daemon: detached from this terminal
 (its own session), its output appended to NAME.log in the runtime
@@ -38,6 +39,7 @@ const startTimeout = 30 * time.Second
 func runStart(e *env, args []string) int {
 	fs := startCmd.flags(e, "start")
 	name := nameFlag(fs)
+	watching := watchFlag(fs)
 	operands, status, ok := startCmd.parse(e, fs, args)
 	if !ok {
 		return status
@@ -58,7 +60,7 @@ func runStart(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node start: node %s is already running (pid %d)\n", info.Name, info.PID)
 		return exitFail
 	}
-	pid, err := startDaemon(r, dir)
+	pid, err := startDaemon(r, dir, watching.Args()...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node start: %v\n", err)
 		return exitFail
@@ -67,10 +69,10 @@ func runStart(e *env, args []string) int {
 	return exitOK
 }
 
-// startDaemon runs this program as node foreground, detached, and waits
-// until the node answers on its socket.
-func startDaemon(r remote, dir string) (int, error) {
-	cmd, err := daemonCommand(r, dir)
+// startDaemon runs this program as node foreground with flags, detached,
+// and waits until the node answers on its socket.
+func startDaemon(r remote, dir string, flags ...string) (int, error) {
+	cmd, err := daemonCommand(r, dir, flags...)
 	if err != nil {
 		return 0, err
 	}
@@ -89,7 +91,7 @@ func startDaemon(r remote, dir string) (int, error) {
 	return cmd.Process.Pid, nil
 }
 
-func daemonCommand(r remote, dir string) (*exec.Cmd, error) {
+func daemonCommand(r remote, dir string, flags ...string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -98,7 +100,7 @@ func daemonCommand(r remote, dir string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "foreground", "--name", r.name, dir)
+	cmd := exec.Command(self, slices.Concat([]string{"foreground", "--name", r.name}, flags, []string{dir})...)
 	// The child must find the same runtime directory, however this
 	// process found it.
 	cmd.Env = append(os.Environ(), shell.RunDirEnv+"="+string(r.dir))
