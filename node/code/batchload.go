@@ -43,7 +43,9 @@ func (s *Server) LoadAll(srcs []*Source) ([]*LoadResult, error) {
 // compiles. A module whose import among srcs failed is not compiled, as
 // go build skips the packages that import a broken one. If any fails,
 // nothing is kept and the errors are joined; else the objects are in the
-// order of srcs.
+// order of srcs. Unlike Load, CompileAll does not make first uses of a
+// module not loaded yet wait for it: such a use loads the module from the
+// code path, and InstallAll then makes that version old.
 func (s *Server) CompileAll(srcs []*Source) ([]*Object, error) {
 	order, err := compileOrder(srcs)
 	if err != nil {

@@ -140,7 +140,7 @@ func (e Event) String() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s %q", m.Name, m.OldVsn)
+			fmt.Fprintf(&b, "%s %s", m.Name, vsn(m.OldVsn))
 		}
 		if len(e.Modules) == 1 {
 			b.WriteString(" keeps running: ")
@@ -167,7 +167,7 @@ func (e Event) String() string {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, " %s vsn %q, killing %s", m.Name, m.PurgedVsn, pidList(m.Lingering))
+			fmt.Fprintf(&b, " %s vsn %s, killing %s", m.Name, vsn(m.PurgedVsn), pidList(m.Lingering))
 		}
 		b.WriteString(", which still run it; it loads once they end, or force it")
 	default:
@@ -179,9 +179,9 @@ func (e Event) String() string {
 // loaded writes what a load did to m.
 func (m Module) loaded(b *strings.Builder) {
 	if m.Vsn == m.OldVsn {
-		fmt.Fprintf(b, "%s (vsn %q unchanged)", m.Name, m.Vsn)
+		fmt.Fprintf(b, "%s (vsn %s unchanged)", m.Name, vsn(m.Vsn))
 	} else {
-		fmt.Fprintf(b, "%s %q → %q", m.Name, m.OldVsn, m.Vsn)
+		fmt.Fprintf(b, "%s %s → %s", m.Name, vsn(m.OldVsn), vsn(m.Vsn))
 	}
 	switch m.State {
 	case NoServers:
@@ -204,19 +204,19 @@ func (m Module) loaded(b *strings.Builder) {
 		fmt.Fprintf(b, ", migrated the state of %s", count(len(m.Servers), "process", "processes"))
 	}
 	if len(m.Killed) > 0 {
-		fmt.Fprintf(b, ", purged vsn %q killing %s", m.PurgedVsn, pidList(m.Killed))
+		fmt.Fprintf(b, ", purged vsn %s killing %s", vsn(m.PurgedVsn), pidList(m.Killed))
 	}
 }
 
 // oldState names the version the servers' state is from.
 func (m Module) oldState() string {
-	vsn := m.Servers[0].Vsn
+	v := m.Servers[0].Vsn
 	for _, s := range m.Servers[1:] {
-		if s.Vsn != vsn {
+		if s.Vsn != v {
 			return "old"
 		}
 	}
-	return "vsn " + strconv.Quote(vsn)
+	return "vsn " + vsn(v)
 }
 
 // changes writes "kv "0" → "1", cache "3" → "4"".
@@ -225,7 +225,7 @@ func changes(b *strings.Builder, mods []Module) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(b, "%s %q → %q", m.Name, m.OldVsn, m.Vsn)
+		fmt.Fprintf(b, "%s %s → %s", m.Name, vsn(m.OldVsn), vsn(m.Vsn))
 	}
 }
 
@@ -256,6 +256,15 @@ func pidList(pids []node.PID) string {
 		parts = append(parts, p.String())
 	}
 	return strings.Join(parts, " ")
+}
+
+// vsn shows a version quoted, a source hash (a module without const Vsn)
+// cut to 8 digits: the line must stay one line. Commands keep it whole.
+func vsn(v string) string {
+	if len(v) == 32 && strings.Trim(v, "0123456789abcdef") == "" {
+		return strconv.Quote(v[:8] + "…")
+	}
+	return strconv.Quote(v)
 }
 
 // oneLine is err's text on one line: joined errors separated by "; ".

@@ -16,6 +16,9 @@ func TestEventLines(t *testing.T) {
 	}{
 		{watch.Event{Outcome: watch.Loaded, Modules: []watch.Module{{Name: "kv", OldVsn: "0", Vsn: "1"}}},
 			`watch: reloaded kv "0" → "1"`},
+		{watch.Event{Outcome: watch.Loaded, Modules: []watch.Module{{Name: "a",
+			OldVsn: "0217b5a92b80ff348c9ce3fb7e5cd57b", Vsn: "f9b8b10a8f70bff1144d6c4f790ad141"}}},
+			`watch: reloaded a "0217b5a9…" → "f9b8b10a…"`},
 		{watch.Event{Outcome: watch.Loaded, Modules: []watch.Module{
 			{Name: "a", OldVsn: "1", Vsn: "1"}, {Name: "kv", OldVsn: "0", Vsn: "1"}}},
 			`watch: reloaded a (vsn "1" unchanged); kv "0" → "1"`},

@@ -30,7 +30,9 @@ type hub struct {
 // until cancel is called. f runs on the watcher's goroutine, one event
 // at a time, in order: it must return promptly (a subscriber that may
 // block, such as one writing to a remote terminal, hands the event on to
-// a goroutine of its own). A panic in f is recovered and logged.
+// a goroutine of its own), and must not call the watcher's Force or
+// Close, which wait for that goroutine. A panic in f is recovered and
+// logged.
 func Subscribe(cs *code.Server, f func(Event)) (cancel func()) {
 	hubs.Lock()
 	defer hubs.Unlock()

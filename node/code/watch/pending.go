@@ -57,10 +57,10 @@ func (w *Watcher) awaitEnd(p *pending, pids []node.PID) node.PID {
 	})
 }
 
-// overlaps reports whether p changes a module of ts.
-func (p *pending) overlaps(ts []target) bool {
-	for _, t := range ts {
-		if slices.Contains(p.modules, t.info.Name) {
+// overlaps reports whether p changes a module of owners.
+func (p *pending) overlaps(owners map[string]*owner) bool {
+	for _, m := range p.modules {
+		if owners[m] != nil {
 			return true
 		}
 	}

@@ -29,9 +29,9 @@ func (w *Watcher) reload() {
 	// A pending save of a module saved again joins this one (pending.go).
 	for merged := true; merged; {
 		merged = false
-		ts := w.targets(paths, false)
+		owners := w.owners(paths)
 		for i, p := range w.pending {
-			if p.overlaps(ts) {
+			if p.overlaps(owners) {
 				for path := range w.drop(i).paths {
 					paths[path] = true
 				}
@@ -47,7 +47,7 @@ func (w *Watcher) reload() {
 // With soft, a load that would kill processes running an old version is
 // held instead.
 func (w *Watcher) loadPaths(paths map[string]bool, soft bool) {
-	ts := w.targets(paths, true)
+	ts := w.targets(w.owners(paths))
 	if len(ts) == 0 {
 		return
 	}
@@ -58,41 +58,51 @@ func (w *Watcher) loadPaths(paths map[string]bool, soft bool) {
 	publish(w, ev)
 }
 
-// targets returns the loaded modules that paths belong to (a module's
-// file, or a file of its directory) and whose source changed, by name.
-// A module whose source is gone is left out: deleting a file does not
-// unload the running code. With redirty, the paths of a module with an
-// empty file (a save truncated but not yet written) are kept for the next
-// reload.
-func (w *Watcher) targets(paths map[string]bool, redirty bool) []target {
+// owner is a loaded module and the changed paths that belong to it.
+type owner struct {
+	info  code.ModuleInfo
+	paths []string
+}
+
+// owners returns, by name, the loaded modules paths belong to: as a
+// module's file, or as a file of its directory.
+func (w *Watcher) owners(paths map[string]bool) map[string]*owner {
 	byPath := make(map[string]code.ModuleInfo)
 	for _, in := range w.cs.AllLoaded() {
 		byPath[in.Path] = in
 	}
-	found := make(map[string]code.ModuleInfo)
-	from := make(map[string][]string) // module name → the paths that led to it
+	out := make(map[string]*owner)
 	for p := range paths {
 		in, ok := byPath[p]
 		if !ok {
 			in, ok = byPath[filepath.Dir(p)]
 		}
-		if ok {
-			found[in.Name] = in
-			from[in.Name] = append(from[in.Name], p)
+		if !ok {
+			continue
 		}
+		if out[in.Name] == nil {
+			out[in.Name] = &owner{info: in}
+		}
+		out[in.Name].paths = append(out[in.Name].paths, p)
 	}
+	return out
+}
+
+// targets returns, by name, the modules of owners whose source changed.
+// A module whose source is gone is left out: deleting a file does not
+// unload the running code. So is one with an empty file, a save truncated
+// but not yet written, whose paths are kept for the next reload.
+func (w *Watcher) targets(owners map[string]*owner) []target {
 	var ts []target
-	for _, name := range slices.Sorted(maps.Keys(found)) {
-		in := found[name]
+	for _, name := range slices.Sorted(maps.Keys(owners)) {
+		in := owners[name].info
 		src, err := code.ReadSource(in.Path)
 		switch {
 		case errors.Is(err, code.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
 			continue // deleted, or being replaced: the running code stays
 		case halfWritten(in.Path):
-			if redirty {
-				for _, p := range from[name] {
-					w.dirty[p] = true
-				}
+			for _, p := range owners[name].paths {
+				w.dirty[p] = true
 			}
 		case err != nil:
 			ts = append(ts, target{info: in, err: err})
@@ -150,7 +160,9 @@ func (w *Watcher) load(ts []target, soft bool) Event {
 	if w.opts.Mode == Migrate {
 		if mig, err = w.suspend(ev.Modules); err != nil {
 			w.cs.Discard(objs...)
-			return failed(ev, MigrateFailed, err)
+			ev = failed(ev, MigrateFailed, err)
+			markFailed(ev.Modules, err)
+			return ev
 		}
 	}
 	sw, err := w.cs.InstallAll(objs, soft)
