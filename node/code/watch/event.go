@@ -160,16 +160,18 @@ func (e Event) String() string {
 	case Held:
 		changes(&b, e.Modules)
 		b.WriteString(" held: loading would purge")
-		for i, m := range e.Modules {
-			if len(m.Lingering) == 0 {
-				continue
+		n, sep := 0, " "
+		for _, m := range e.Modules {
+			if len(m.Lingering) > 0 {
+				fmt.Fprintf(&b, "%s%s vsn %s, killing %s", sep, m.Name, vsn(m.PurgedVsn), pidList(m.Lingering))
+				n, sep = n+len(m.Lingering), "; "
 			}
-			if i > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, " %s vsn %s, killing %s", m.Name, vsn(m.PurgedVsn), pidList(m.Lingering))
 		}
-		b.WriteString(", which still run it; it loads once they end, or force it")
+		if n == 1 {
+			b.WriteString(", which still runs it; it loads once that ends, or force it")
+		} else {
+			b.WriteString(", which still run it; it loads once they end, or force it")
+		}
 	default:
 		b.WriteString(e.Outcome.String())
 	}

@@ -188,7 +188,7 @@ func TestNoSurprisePurge(t *testing.T) {
 			if m := ev.Modules[0]; ev.Outcome != watch.Held || !slices.Equal(m.Lingering, []node.PID{p1}) || m.PurgedVsn != "1" {
 				t.Fatalf("third version: %+v", ev)
 			}
-			want := fmt.Sprintf(`watch: loop "2" → "3" held: loading would purge loop vsn "1", killing %v, which still run it; it loads once they end, or force it`, p1)
+			want := fmt.Sprintf(`watch: loop "2" → "3" held: loading would purge loop vsn "1", killing %v, which still runs it; it loads once that ends, or force it`, p1)
 			if ev.String() != want {
 				t.Fatalf("event line:\n%s\nwant\n%s", ev, want)
 			}
