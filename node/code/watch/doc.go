@@ -50,4 +50,10 @@
 // Every reload (or refusal) is one Event, a value, published to the
 // subscribers of the code server (Subscribe): the console sessions of the
 // node and its log. Event.String is the one line they print.
+//
+// Subscriptions are per code server, not per watcher: a session
+// subscribes when it starts and sees the reloads of whichever watcher
+// runs, one started before it attached (node start --watch) or after (a
+// watch helper in another session). A code server has at most one
+// watcher: Running finds it, Close stops it, Force loads what it holds.
 package watch
