@@ -193,11 +193,12 @@ func (m Module) loaded(b *strings.Builder) {
 	case StateKept:
 		fmt.Fprintf(b, ", %s it, state kept", count(m.Procs(), "process runs", "processes run"))
 	case StateStale:
+		stale := m.stale()
 		fmt.Fprintf(b, ", %s it on %s state; migrate: %s",
-			count(len(m.Servers), "process runs", "processes run"), m.oldState(), strings.Join(m.Commands[:3], "; "))
-		if len(m.Servers) > 1 {
-			others := make([]node.PID, 0, len(m.Servers)-1)
-			for _, s := range m.Servers[1:] {
+			count(len(stale), "process runs", "processes run"), oldState(stale), strings.Join(m.Commands[:3], "; "))
+		if len(stale) > 1 {
+			others := make([]node.PID, 0, len(stale)-1)
+			for _, s := range stale[1:] {
 				others = append(others, s.PID)
 			}
 			fmt.Fprintf(b, " (likewise %s)", pidList(others))
@@ -210,10 +211,22 @@ func (m Module) loaded(b *strings.Builder) {
 	}
 }
 
-// oldState names the version the servers' state is from.
-func (m Module) oldState() string {
-	v := m.Servers[0].Vsn
-	for _, s := range m.Servers[1:] {
+// stale returns the servers of m whose state is from another version
+// than the one loaded.
+func (m Module) stale() []Server {
+	var out []Server
+	for _, s := range m.Servers {
+		if s.Vsn != m.Vsn {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// oldState names the version the state of servers is from.
+func oldState(servers []Server) string {
+	v := servers[0].Vsn
+	for _, s := range servers[1:] {
 		if s.Vsn != v {
 			return "old"
 		}

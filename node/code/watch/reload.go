@@ -234,18 +234,6 @@ func (w *Watcher) census(mods []Module) {
 	}
 }
 
-// stale returns the servers of m whose state is from another version
-// than the one loaded.
-func (m *Module) stale() []Server {
-	var out []Server
-	for _, s := range m.Servers {
-		if s.Vsn != m.Vsn {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // settle sets what happened to m's servers once m is loaded.
 func (m *Module) settle(migrated bool) {
 	stale := m.stale()
