@@ -159,7 +159,7 @@ func (w *Watcher) Mode() Mode { return w.opts.Mode }
 // Force loads the held loads now, purging the old versions they would
 // purge and killing the processes that still run them, as r does. It
 // returns when the loads are done (their events published), or
-// ErrNothingHeld.
+// ErrNothingHeld. Not to be called from a subscriber (see Subscribe).
 func (w *Watcher) Force() error {
 	reply := make(chan error, 1)
 	select {
@@ -175,8 +175,9 @@ func (w *Watcher) Force() error {
 	}
 }
 
-// Close stops the watcher. The code it loaded stays loaded; loads held
-// are dropped.
+// Close stops the watcher and waits for its goroutine to end; not to be
+// called from a subscriber. The code it loaded stays loaded; saves not
+// loaded are dropped.
 func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() { close(w.quit) })
 	<-w.done
