@@ -194,6 +194,10 @@ func (m Module) loaded(b *strings.Builder) {
 		fmt.Fprintf(b, ", %s it, state kept", count(m.Procs(), "process runs", "processes run"))
 	case StateStale:
 		stale := m.stale()
+		if len(stale) == 0 || len(m.Commands) < 3 {
+			b.WriteString(", its servers on old state") // not an event a watcher makes
+			break
+		}
 		fmt.Fprintf(b, ", %s it on %s state; migrate: %s",
 			count(len(stale), "process runs", "processes run"), oldState(stale), strings.Join(m.Commands[:3], "; "))
 		if len(stale) > 1 {

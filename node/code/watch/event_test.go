@@ -25,6 +25,9 @@ func TestEventLines(t *testing.T) {
 		{watch.Event{Outcome: watch.CompileFailed, Modules: []watch.Module{{Name: "a", OldVsn: "1"}, {Name: "kv", OldVsn: "0"}},
 			Err: errors.Join(errors.New("/src/a.go:3:9: undefined: x"), errors.New("/src/kv.go:7:1: expected declaration\n\tmore"))},
 			`watch: not reloaded, a "1", kv "0" keep running: /src/a.go:3:9: undefined: x; /src/kv.go:7:1: expected declaration; more`},
+		{watch.Event{Outcome: watch.Loaded, Modules: []watch.Module{{Name: "kv", OldVsn: "0", Vsn: "1", State: watch.StateStale}}},
+			`watch: reloaded kv "0" → "1", its servers on old state`},
+		{watch.Event{Outcome: watch.Outcome(9)}, `watch: outcome(9)`},
 	} {
 		if got := c.ev.String(); got != c.want {
 			t.Errorf("got  %s\nwant %s", got, c.want)
