@@ -29,6 +29,13 @@ type Env struct {
 	// Format renders values for i and flush; nil means fmt's %#v. The
 	// console passes its printer, for the same look as its results.
 	Format func(any) string
+	// History returns the result of an earlier line, for v and i:
+	// -1 the last, -2 the one before, n > 0 that of line n. Nil means
+	// the Env keeps no results, and v fails with ErrNoHistory.
+	History func(n int) (any, error)
+	// Helpers is the catalogue h describes; nil means Table(). A console
+	// that extends the table passes its own.
+	Helpers []Helper
 }
 
 func (e *Env) out() io.Writer {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gexdev/gex/helpers"
 	"github.com/traefik/yaegi/interp"
 )
 
@@ -24,6 +25,25 @@ type PanicError struct {
 	Native []string
 }
 
+// panicked is the error for a panic with value v recovered in compiled
+// code, whose stack is stack: the error a helper raised, or a
+// *PanicError.
+func panicked(v any, stack []byte) error {
+	if err := raised(v); err != nil {
+		return err
+	}
+	return &PanicError{Value: v, Native: nativeFrames(stack)}
+}
+
+// raised returns the error a helper raised as IEx's raise, pid("x"), if
+// v, a panic's value, is one; else nil.
+func raised(v any) error {
+	if err, ok := v.(*helpers.ArgumentError); ok {
+		return err
+	}
+	return nil
+}
+
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value if it is an error.
@@ -36,8 +56,7 @@ func (e *PanicError) Unwrap() error {
 // interpreted frame a panic leaves: "2:7: panic: main.f(...)".
 var traceLine = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): panic: (.*)\(\.\.\.\)$`)
 
-func newPanicError(p interp.Panic, trace []string, offset int) *PanicError {
-	const declOffset = len("package main;")
+func newPanicError(p interp.Panic, trace []string, sp span) *PanicError {
 	e := &PanicError{Value: p.Value, Native: nativeFrames(p.Stack)}
 	for _, l := range trace {
 		m := traceLine.FindStringSubmatch(l)
@@ -47,12 +66,12 @@ func newPanicError(p interp.Panic, trace []string, offset int) *PanicError {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
 		fn := m[3]
-		off := declOffset // a function declared in an earlier input
 		if fn == "main" {
-			fn, off = "(input)", offset
-		}
-		if line == 1 {
-			col = max(1, col-off)
+			fn = "(input)"
+			line, col = sp.pos(line, col)
+		} else if line == 1 {
+			// A function declared in an earlier input.
+			col = max(1, col-len(declWrap))
 		}
 		e.Frames = append(e.Frames, fmt.Sprintf("%s at %d:%d", fn, line, col))
 	}

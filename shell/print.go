@@ -107,13 +107,10 @@ func (p *Printer) Format(v any) string {
 }
 
 // FormatValues returns the results of a call with several results, such
-// as (PID, error), separated by commas, after Results has applied Go's
-// convention for a final error.
+// as (PID, string), separated by commas. Go's convention for a final
+// error is the evaluator's business, which knows the results' static
+// types; every value given is printed.
 func (p *Printer) FormatValues(vs []any) string {
-	vs, err := Results(vs)
-	if err != nil {
-		return p.FormatError(err)
-	}
 	if len(vs) == 1 {
 		return p.Format(vs[0])
 	}
@@ -122,25 +119,6 @@ func (p *Printer) FormatValues(vs []any) string {
 		parts[i] = p.value(reflect.ValueOf(v), true, 0, nil)
 	}
 	return p.render(group{items: parts})
-}
-
-// Results applies Go's convention for a final error result to the values
-// of a call with several results: if it is not nil, the other results
-// are meaningless and the error is returned alone; if it is nil, it is
-// left out, so (PID, nil) is the PID. Values arrive as type any, so a
-// final nil of another type is left out too.
-func Results(vs []any) ([]any, error) {
-	n := len(vs)
-	if n < 2 {
-		return vs, nil
-	}
-	if err, ok := vs[n-1].(error); ok && err != nil {
-		return nil, err
-	}
-	if vs[n-1] == nil {
-		return vs[:n-1], nil
-	}
-	return vs, nil
 }
 
 // FormatError returns err as "** (error) message".

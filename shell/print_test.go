@@ -172,14 +172,10 @@ func TestFormatValues(t *testing.T) {
 		vs   []any
 		want string
 	}{
-		{[]any{testPID{3}, nil}, "#PID<0.3.0>"},
-		{[]any{testAtom("ok"), nil}, ":ok"},
-		{[]any{1, 2, nil}, "1, 2"},
-		{[]any{nil}, "nil"},
-		{[]any{nil, nil}, "nil"},
-		{[]any{testPID{0}, errors.New("already started")}, "** (error) already started"},
 		{[]any{1, "a", 2.5}, `1, "a", 2.5`},
 		{[]any{"only"}, `"only"`},
+		{[]any{nil}, "nil"},
+		{[]any{1, nil}, "1, nil"}, // the evaluator decides whether a last nil is an error
 	}
 	for _, tt := range tests {
 		if got := p.FormatValues(tt.vs); got != tt.want {

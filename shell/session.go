@@ -53,7 +53,10 @@ type Session struct {
 	eval  *evaluator
 	hist  *history
 	pkgs  *packages
-	calls map[string]reflect.Value
+
+	cat     *catalog                 // the helpers
+	goForms map[string]reflect.Value // the Go forms of cat's helpers, bound for env
+	calls   map[string]reflect.Value // cat's :sys and :code calls, bound for env
 
 	mu           sync.Mutex      // serializes Eval, Complete and Close
 	pending      strings.Builder // unfinished input, its lines joined by newlines
@@ -73,6 +76,11 @@ const (
 // NewSession starts a session on n, loading and reloading code through
 // cs. cs may be nil for a node without a code server.
 func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, error) {
+	return newSession(n, cs, opts, defaultCatalog)
+}
+
+// newSession is NewSession with the helpers of cat.
+func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog) (*Session, error) {
 	if opts.History <= 0 {
 		opts.History = 100
 	}
@@ -93,6 +101,7 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 		print: NewPrinter(PrintOptions{Color: opts.Color, Width: opts.Width}),
 		out:   &switchWriter{},
 		hist:  newHistory(opts.History),
+		cat:   cat,
 	}
 	s.env = &helpers.Env{
 		Node:    n,
@@ -101,9 +110,11 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 		Dir:     opts.Dir,
 		Mailbox: helpers.OpenMailbox(n),
 		Format:  s.print.Format,
+		History: s.hist.get,
+		Helpers: cat.list,
 	}
 	s.pkgs = newPackages(n, cs, s.out)
-	s.calls = s.callTable()
+	s.goForms, s.calls = cat.bind(s.env)
 	ev, err := newEvaluator(evalConfig{
 		stdout:       s.out,
 		stderr:       s.out,
@@ -151,7 +162,8 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 	s.pending.WriteString(line)
 	s.pendingLines++
 	src := s.pending.String()
-	if Incomplete(src) && !s.opts.EvalOnce {
+	toks := scan(src)
+	if incomplete(toks) && !s.opts.EvalOnce {
 		if s.pending.Len() <= maxInputBytes && s.pendingLines <= maxInputLines {
 			return nil
 		}
@@ -165,18 +177,15 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 		return nil
 	}
 	s.count++
-	vals, shown, err := s.evaluate(ctx, src)
-	if err == nil && shown {
-		vals, err = Results(vals)
-	}
+	r, err := s.evaluate(ctx, src, toks)
 	defer s.showExits(out)
 	if err != nil {
 		s.showError(out, err)
 		return &EvalError{Err: err}
 	}
-	if shown {
-		s.hist.add(s.count, result1(vals))
-		fmt.Fprintln(out, s.print.FormatValues(vals))
+	if r.hasValue {
+		s.hist.add(s.count, result1(r.values))
+		fmt.Fprintln(out, s.print.FormatValues(r.values))
 	}
 	return nil
 }
@@ -220,30 +229,26 @@ func exitReason(reason any) string {
 // evaluate runs one complete input and returns the values to show. A
 // panic that escapes the interpreter's own recovery (in the session's
 // code, or a helper) ends the evaluation, not the session.
-func (s *Session) evaluate(ctx context.Context, src string) (vals []any, shown bool, err error) {
+func (s *Session) evaluate(ctx context.Context, src string, toks []tok) (r result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Native: nativeFrames(debug.Stack())}
+			r, err = result{}, panicked(v, debug.Stack())
 		}
 	}()
-	if s.opts.EvalOnce && Incomplete(src) {
-		return nil, false, ErrIncomplete
+	if s.opts.EvalOnce && incomplete(toks) {
+		return result{}, ErrIncomplete
 	}
-	in, err := ParseInput(src)
+	in, err := s.cat.parse(src, toks)
 	if err != nil {
-		return nil, false, err
+		return result{}, err
 	}
 	if in.Form == FormHelper && s.isVar(in.Name) {
 		in.Form = FormGo // the user's own variable, named like a helper
 	}
-	switch in.Form {
-	case FormHelper:
-		return s.helper(ctx, in)
-	case FormCall:
-		return s.call(ctx, in)
+	if in.Form != FormGo {
+		return s.form(ctx, in)
 	}
-	r, err := s.eval.run(ctx, src)
-	return r.values, r.hasValue, err
+	return s.eval.run(ctx, in)
 }
 
 // result1 is what v returns for a line's values: the value, or all of
