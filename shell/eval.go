@@ -302,19 +302,36 @@ func (e *evaluator) runBody(ctx context.Context, src string, p parsedGo) (result
 		if _, err := e.runStmts(ctx, sp, nil); err != nil {
 			return result{}, err
 		}
+		for _, st := range p.stmts[:len(p.stmts)-1] {
+			e.noteDecl(src, p, st)
+		}
 	}
 	line, col := lineCol(src, from)
 	sp := span{src: src[from:], line: line, col: col, wrap: len(mainWrap)}
-	switch last := last.(type) {
+	switch last.(type) {
 	case *ast.ExprStmt:
 		return e.runExpr(ctx, sp)
 	case *ast.DeclStmt:
 		sp.wrap = len(declWrap)
-		if g, ok := last.Decl.(*ast.GenDecl); ok && g.Tok != token.VAR {
-			e.decls = append(e.decls, sp.src)
-		}
 	}
-	return e.runStmts(ctx, sp, assignedNames(last))
+	r, err := e.runStmts(ctx, sp, assignedNames(last))
+	if err == nil {
+		e.noteDecl(src, p, last)
+	}
+	return r, err
+}
+
+// noteDecl keeps a type or const declaration among statements for
+// recycle, which replays it: the interpreter declares it at the top
+// level, as it does the statements' variables.
+func (e *evaluator) noteDecl(src string, p parsedGo, st ast.Stmt) {
+	d, ok := st.(*ast.DeclStmt)
+	if !ok {
+		return
+	}
+	if g, ok := d.Decl.(*ast.GenDecl); ok && g.Tok != token.VAR {
+		e.decls = append(e.decls, src[p.offset(d.Pos()):p.offset(d.End())])
+	}
 }
 
 // runDecls runs declarations, or a whole file, and shows the variables

@@ -124,7 +124,13 @@ func (s *Session) arg(ctx context.Context, src string, p helpers.Param, t reflec
 	case p == helpers.ParamModule && isIdent(src) && !s.isVar(src):
 		x = src
 	case p == helpers.ParamDest && isIdent(src) && !s.isVar(src):
-		x = s.registered(src)
+		name, ok := s.registered(src)
+		if !ok && !isExported(src) {
+			// pid, written for a variable the session does not have:
+			// a registered name is written as a module's is, KV.
+			return reflect.Value{}, fmt.Errorf("undefined: %s", src)
+		}
+		x = name
 	default:
 		r, err := s.eval.run(ctx, goInput(src))
 		if err != nil {
@@ -143,10 +149,10 @@ func isIdent(src string) bool { return token.IsIdentifier(src) }
 // registered returns the registered name the user means by name: the
 // name itself if it is registered, else the one registered name that
 // matches it ignoring case and underscores (KV for kv), as module names
-// match.
-func (s *Session) registered(name string) node.Name {
+// match. It reports false, and returns name, when none is.
+func (s *Session) registered(name string) (node.Name, bool) {
 	if _, ok := s.node.Whereis(name); ok {
-		return node.Name(name)
+		return node.Name(name), true
 	}
 	key := looseKey(name)
 	var found []string
@@ -156,9 +162,9 @@ func (s *Session) registered(name string) node.Name {
 		}
 	}
 	if len(found) == 1 {
-		return node.Name(found[0])
+		return node.Name(found[0]), true
 	}
-	return node.Name(name)
+	return node.Name(name), false
 }
 
 func looseKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
