@@ -10,6 +10,7 @@ import (
 
 	"github.com/gexdev/gex/helpers"
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/shell/printer"
 )
 
 // form runs an IEx helper form, `r KV`, or an Erlang-style call,
@@ -169,7 +170,10 @@ func (s *Session) registered(name string) (node.Name, bool) {
 
 func looseKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
 
-var destType = reflect.TypeFor[node.Dest]()
+var (
+	destType  = reflect.TypeFor[node.Dest]()
+	errorType = reflect.TypeFor[error]()
+)
 
 // convert makes x a value of type t where the console's forms allow it:
 // nil for any nillable type, a string where a process is wanted (a
@@ -194,9 +198,9 @@ func convert(x any, t reflect.Type) (reflect.Value, error) {
 	case v.Type().ConvertibleTo(t) && v.Kind() == t.Kind():
 		return v.Convert(t), nil
 	case t == destType:
-		return reflect.Value{}, fmt.Errorf("want a PID or a registered name, got %s", typeString(v.Type()))
+		return reflect.Value{}, fmt.Errorf("want a PID or a registered name, got %s", printer.TypeString(v.Type()))
 	}
-	return reflect.Value{}, fmt.Errorf("want %s, got %s", typeString(t), typeString(v.Type()))
+	return reflect.Value{}, fmt.Errorf("want %s, got %s", printer.TypeString(t), printer.TypeString(v.Type()))
 }
 
 // goInput is src as Go input.

@@ -3,24 +3,27 @@ package shell
 import (
 	"errors"
 	"testing"
+
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/shell/printer"
 )
 
 // TestSplitResults checks Go's convention for a last error result, as
 // the console shows results whose last static type is error (lastErr)
 // or not.
 func TestSplitResults(t *testing.T) {
-	p := NewPrinter(PrintOptions{})
+	p := printer.New(printer.Options{})
 	tests := []struct {
 		vs      []any
 		lastErr bool
 		want    string // "" for nothing shown
 	}{
-		{[]any{testPID{3}, nil}, true, "#PID<0.3.0>"},
-		{[]any{testAtom("ok"), nil}, true, ":ok"},
+		{[]any{node.PID{}, nil}, true, "#PID<0.0.0>"},
+		{[]any{node.Atom("ok"), nil}, true, ":ok"},
 		{[]any{1, 2, nil}, true, "1, 2"},
 		{[]any{nil}, false, "nil"},
 		{[]any{nil, nil}, true, "nil"},
-		{[]any{testPID{0}, errors.New("already started")}, true, "** (error) already started"},
+		{[]any{node.PID{}, errors.New("already started")}, true, "** (error) already started"},
 		{[]any{1, "a", 2.5}, false, `1, "a", 2.5`},
 		{[]any{"only"}, false, `"only"`},
 		{[]any{1, nil}, false, "1, nil"}, // (int, any)

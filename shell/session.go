@@ -16,6 +16,7 @@ import (
 	"github.com/gexdev/gex/helpers"
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/shell/printer"
 )
 
 // SessionOptions configures a Session. The zero value is an interactive
@@ -39,6 +40,10 @@ type SessionOptions struct {
 	RecycleAfter int
 }
 
+// ColorFor reports whether output to w should be colored; see
+// printer.ColorFor, which it is.
+func ColorFor(w io.Writer, getenv func(string) string) bool { return printer.ColorFor(w, getenv) }
+
 // Session is the Engine over a live node: one console session, with its
 // own variables, results history, working directory and mailbox.
 // Sessions attached to one node share its processes and modules and
@@ -47,7 +52,7 @@ type Session struct {
 	node  *node.Node
 	code  *code.Server
 	opts  SessionOptions
-	print *Printer
+	print *printer.Printer
 	out   *switchWriter
 	env   *helpers.Env
 	eval  *evaluator
@@ -65,11 +70,13 @@ type Session struct {
 	closed       bool
 }
 
-// Unfinished input is dropped past these bounds, far beyond what anyone
-// types or pastes: a bracket left open would grow it without end, and
-// each line rescans all of it.
+// Input is refused past these bounds, beyond any line or paste a person
+// types: the interpreter's parser takes some 160 times an input's size
+// in memory (a MiB costs 166 MB), and unfinished input, as behind a
+// bracket left open, would grow without end and be rescanned with each
+// line.
 const (
-	maxInputBytes = 1 << 20
+	maxInputBytes = 64 << 10
 	maxInputLines = 10_000
 )
 
@@ -98,7 +105,7 @@ func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog
 		node:  n,
 		code:  cs,
 		opts:  opts,
-		print: NewPrinter(PrintOptions{Color: opts.Color, Width: opts.Width}),
+		print: printer.New(printer.Options{Color: opts.Color, Width: opts.Width}),
 		out:   &switchWriter{},
 		hist:  newHistory(opts.History),
 		cat:   cat,
@@ -161,16 +168,16 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 	}
 	s.pending.WriteString(line)
 	s.pendingLines++
+	if s.pending.Len() > maxInputBytes || s.pendingLines > maxInputLines {
+		s.dropPending()
+		err := fmt.Errorf("%w: more than %d lines or %d KiB; it is dropped, not run", ErrInputTooLong, maxInputLines, maxInputBytes>>10)
+		s.showError(out, err)
+		return &EvalError{Err: err}
+	}
 	src := s.pending.String()
 	toks := scan(src)
 	if incomplete(toks) && !s.opts.EvalOnce {
-		if s.pending.Len() <= maxInputBytes && s.pendingLines <= maxInputLines {
-			return nil
-		}
-		s.dropPending()
-		err := fmt.Errorf("%w: more than %d lines or %d MiB; it is dropped", ErrInputTooLong, maxInputLines, maxInputBytes>>20)
-		s.showError(out, err)
-		return &EvalError{Err: err}
+		return nil
 	}
 	s.dropPending()
 	if strings.TrimSpace(src) == "" {

@@ -390,6 +390,28 @@ func TestSessionDropsOverlongInput(t *testing.T) {
 		t.Errorf("prompt %q after dropping the input", s.Prompt())
 	}
 	expect(t, s, "2 * 21", "42\n")
+
+	// A complete line is refused too, before the interpreter sees it.
+	long := "x := \"" + strings.Repeat("a", maxInputBytes) + "\""
+	if err := s.Eval(context.Background(), long, io.Discard); !errors.Is(err, ErrInputTooLong) {
+		t.Errorf("a line of %d bytes: %v, want ErrInputTooLong", len(long), err)
+	}
+	if got := sessionEval(t, s, "x"); !strings.Contains(got, "undefined: x") {
+		t.Errorf("the overlong line ran: x shows %q", got)
+	}
+	// A long line a person might paste is taken.
+	expect(t, s, "len(\""+strings.Repeat("a", 32<<10)+"\")", "32768\n")
+}
+
+// BenchmarkSessionLongLine measures a line near the input limit, to
+// show its cost in the parser stays bounded (go test -bench LongLine
+// -benchmem).
+func BenchmarkSessionLongLine(b *testing.B) {
+	s := testSession(b, SessionOptions{})
+	line := "len(\"" + strings.Repeat("a", maxInputBytes-16) + "\")"
+	for b.Loop() {
+		s.Eval(context.Background(), line, io.Discard)
+	}
 }
 
 // Trace lines that a traced process writes for a session whose client

@@ -1,4 +1,4 @@
-package shell
+package printer
 
 import (
 	"cmp"
@@ -15,9 +15,9 @@ import (
 	"github.com/mattn/go-isatty"
 )
 
-// PrintOptions controls how a Printer renders values. The zero value prints
+// Options controls how a Printer renders values. The zero value prints
 // plain text, 80 columns wide, at most 100 elements of each collection.
-type PrintOptions struct {
+type Options struct {
 	// Color turns on ANSI colors. It is an explicit choice rather than a
 	// guess from the environment because a session attached over a socket
 	// must follow the client's terminal, not the node's; see ColorFor.
@@ -82,8 +82,8 @@ type Printer struct {
 	pal   *palette // nil when colors are off
 }
 
-// NewPrinter returns a Printer with the given options.
-func NewPrinter(opts PrintOptions) *Printer {
+// New returns a Printer with the given options.
+func New(opts Options) *Printer {
 	p := &Printer{width: opts.Width, limit: opts.Limit}
 	if p.width <= 0 {
 		p.width = 80
@@ -192,9 +192,9 @@ func (p *Printer) value(v reflect.Value, typed bool, depth int, path []uintptr) 
 	case reflect.Struct:
 		return p.record(v, typed, depth, path)
 	case reflect.Chan:
-		return text{fmt.Sprintf("%s{len: %d, cap: %d}", typeString(v.Type()), v.Len(), v.Cap()), styleOpaque}
+		return text{fmt.Sprintf("%s{len: %d, cap: %d}", TypeString(v.Type()), v.Len(), v.Cap()), styleOpaque}
 	case reflect.Func:
-		return text{typeString(v.Type()) + " {...}", styleOpaque}
+		return text{TypeString(v.Type()) + " {...}", styleOpaque}
 	case reflect.UnsafePointer:
 		return text{fmt.Sprintf("unsafe.Pointer(%#x)", v.Pointer()), styleOpaque}
 	}
@@ -224,7 +224,7 @@ func (p *Printer) method(v reflect.Value) (d doc, ok bool) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			d, ok = text{fmt.Sprintf("%s(PANIC=%v)", typeString(t), r), styleError}, true
+			d, ok = text{fmt.Sprintf("%s(PANIC=%v)", TypeString(t), r), styleError}, true
 		}
 	}()
 	x := v.Interface()
@@ -246,7 +246,7 @@ func (p *Printer) basic(v reflect.Value, lit string, st style, typed bool) doc {
 	if !typed || t == defaultType(v.Kind()) {
 		return text{lit, st}
 	}
-	return cat{text{typeString(t) + "(", styleNone}, text{lit, st}, text{")", styleNone}}
+	return cat{text{TypeString(t) + "(", styleNone}, text{lit, st}, text{")", styleNone}}
 }
 
 // defaultType is the type Go gives an untyped constant of kind k, or nil.
@@ -329,7 +329,7 @@ func (p *Printer) typePrefix(t reflect.Type, typed bool) string {
 	if !typed || (t.Kind() == reflect.Struct && t.Name() == "") {
 		return ""
 	}
-	return typeString(t)
+	return TypeString(t)
 }
 
 func (p *Printer) mapping(v reflect.Value, typed bool, depth int, path []uintptr) doc {
@@ -390,21 +390,21 @@ func isComposite(k reflect.Kind) bool {
 	return k == reflect.Map || k == reflect.Slice || k == reflect.Array || k == reflect.Struct
 }
 
-// typeString writes t as Go source would, with any for the empty
+// TypeString writes t as Go source would, with any for the empty
 // interface.
-func typeString(t reflect.Type) string {
+func TypeString(t reflect.Type) string {
 	if t.Name() != "" {
 		return t.String()
 	}
 	switch t.Kind() {
 	case reflect.Map:
-		return "map[" + typeString(t.Key()) + "]" + typeString(t.Elem())
+		return "map[" + TypeString(t.Key()) + "]" + TypeString(t.Elem())
 	case reflect.Slice:
-		return "[]" + typeString(t.Elem())
+		return "[]" + TypeString(t.Elem())
 	case reflect.Array:
-		return "[" + strconv.Itoa(t.Len()) + "]" + typeString(t.Elem())
+		return "[" + strconv.Itoa(t.Len()) + "]" + TypeString(t.Elem())
 	case reflect.Pointer:
-		return "*" + typeString(t.Elem())
+		return "*" + TypeString(t.Elem())
 	case reflect.Interface:
 		if t.NumMethod() == 0 {
 			return "any"
