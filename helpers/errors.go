@@ -16,6 +16,8 @@ var (
 	ErrNoHistory = errors.New("no such result")
 	// ErrNoTopic: h of something it has no documentation for.
 	ErrNoTopic = errors.New("no documentation")
+	// ErrNoPrinter: printable_limit in an Env that prints nothing.
+	ErrNoPrinter = errors.New("no printer settings")
 	// ErrNotDir: cd to something that is not a directory.
 	ErrNotDir = errors.New("not a directory")
 )

@@ -139,6 +139,10 @@ func Table() []Helper {
 			Doc:  "Clears the screen.",
 			Func: func(e *Env) any { return e.Clear }},
 
+		{Name: "printable_limit", Synopsis: "printable_limit 100", Params: params(ParamValue), Optional: 1,
+			Doc:  "Sets how many bytes of a string or byte slice a result shows before \"...\" (4096 unless set; 0 restores that, -1 shows strings whole), as IEx.configure(inspect: [printable_limit: 100]) does, and returns it. Without an argument, returns the limit. Go form: printable_limit(100).",
+			Func: func(e *Env) any { return e.PrintableLimit }},
+
 		{Name: "sys", Synopsis: "sys.GetState(pid)", GoOnly: true,
 			Doc:  "The node's system calls, the Go form of the :sys calls: sys.GetState, sys.ReplaceState, sys.GetStatus, sys.Suspend, sys.Resume, sys.ChangeCode, sys.Trace, sys.Log, sys.Statistics.",
 			Func: func(e *Env) any { return e.sys() }},

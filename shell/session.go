@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gexdev/gex/helpers"
 	"github.com/gexdev/gex/node"
@@ -35,6 +36,10 @@ type SessionOptions struct {
 	Dir string
 	// History is how many results v can reach back; 0 means 100.
 	History int
+	// PrintableLimit is how many bytes of a string or byte slice a
+	// result shows before "...", as IEx's :printable_limit; 0 means 4096,
+	// negative no limit. The session's printable_limit helper changes it.
+	PrintableLimit int
 	// RecycleAfter is how many inputs one interpreter evaluates before
 	// the session moves to a fresh one, to bound its memory; 0 means 500.
 	RecycleAfter int
@@ -49,15 +54,16 @@ func ColorFor(w io.Writer, getenv func(string) string) bool { return printer.Col
 // Sessions attached to one node share its processes and modules and
 // nothing else.
 type Session struct {
-	node  *node.Node
-	code  *code.Server
-	opts  SessionOptions
-	print *printer.Printer
-	out   *switchWriter
-	env   *helpers.Env
-	eval  *evaluator
-	hist  *history
-	pkgs  *packages
+	node      *node.Node
+	code      *code.Server
+	opts      SessionOptions
+	printable atomic.Int64               // the printable limit; see printer
+	print     atomic.Pointer[printerFor] // the printer for it
+	out       *switchWriter
+	env       *helpers.Env
+	eval      *evaluator
+	hist      *history
+	pkgs      *packages
 
 	cat     *catalog                 // the helpers
 	goForms map[string]reflect.Value // the Go forms of cat's helpers, bound for env
@@ -91,6 +97,9 @@ func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog
 	if opts.History <= 0 {
 		opts.History = 100
 	}
+	if opts.PrintableLimit == 0 {
+		opts.PrintableLimit = printer.DefaultPrintable
+	}
 	if opts.RecycleAfter <= 0 {
 		opts.RecycleAfter = 500
 	}
@@ -102,24 +111,25 @@ func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog
 		opts.Dir = dir
 	}
 	s := &Session{
-		node:  n,
-		code:  cs,
-		opts:  opts,
-		print: printer.New(printer.Options{Color: opts.Color, Width: opts.Width}),
-		out:   &switchWriter{},
-		hist:  newHistory(opts.History),
-		cat:   cat,
+		node: n,
+		code: cs,
+		opts: opts,
+		out:  &switchWriter{},
+		hist: newHistory(opts.History),
+		cat:  cat,
 	}
 	s.env = &helpers.Env{
-		Node:    n,
-		Code:    cs,
-		Out:     s.out,
-		Dir:     opts.Dir,
-		Mailbox: helpers.OpenMailbox(n),
-		Format:  s.print.Format,
-		History: s.hist.get,
-		Helpers: cat.list,
+		Node:      n,
+		Code:      cs,
+		Out:       s.out,
+		Dir:       opts.Dir,
+		Mailbox:   helpers.OpenMailbox(n),
+		Format:    func(v any) string { return s.printer().Format(v) },
+		Printable: &s.printable,
+		History:   s.hist.get,
+		Helpers:   cat.list,
 	}
+	s.printable.Store(int64(opts.PrintableLimit))
 	s.pkgs = newPackages(n, cs, s.out)
 	s.goForms, s.calls = cat.bind(s.env)
 	ev, err := newEvaluator(evalConfig{
@@ -192,7 +202,12 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 	}
 	if r.hasValue {
 		s.hist.add(s.count, result1(r.values))
-		fmt.Fprintln(out, s.print.FormatValues(r.values))
+		text, err := s.printer().FormatValuesContext(ctx, r.values)
+		if err != nil {
+			s.showError(out, err)
+			return &EvalError{Err: err}
+		}
+		fmt.Fprintln(out, text)
 	}
 	return nil
 }
@@ -200,6 +215,25 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 func (s *Session) dropPending() {
 	s.pending.Reset()
 	s.pendingLines = 0
+}
+
+// printerFor is a printer and the printable limit it was made for.
+type printerFor struct {
+	*printer.Printer
+	printable int64
+}
+
+// printer returns the session's printer, for its printable limit as it
+// is now: printable_limit may have changed it, from a helper still
+// running after an interrupt as well.
+func (s *Session) printer() *printer.Printer {
+	n := s.printable.Load()
+	if p := s.print.Load(); p != nil && p.printable == n {
+		return p.Printer
+	}
+	p := &printerFor{printer.New(printer.Options{Color: s.opts.Color, Width: s.opts.Width, Printable: int(n)}), n}
+	s.print.Store(p)
+	return p.Printer
 }
 
 // runAs runs an evaluation as the session's process, so that what it
@@ -214,7 +248,7 @@ func (s *Session) runAs(run func()) {
 // the last input, as IEx shows its shell's: ** (EXIT from #PID<0.2.0>) reason.
 func (s *Session) showExits(out io.Writer) {
 	for _, x := range s.env.Mailbox.Exits() {
-		fmt.Fprintln(out, s.print.Errorf("** (EXIT from %v) %s", x.From, s.relative(exitReason(x.Reason))))
+		fmt.Fprintln(out, s.printer().Errorf("** (EXIT from %v) %s", x.From, s.relative(exitReason(x.Reason))))
 	}
 }
 
@@ -273,11 +307,11 @@ func (s *Session) showError(out io.Writer, err error) {
 	var pe *PanicError
 	switch {
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(out, s.print.Errorf("** (interrupted)"))
+		fmt.Fprintln(out, s.printer().Errorf("** (interrupted)"))
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintln(out, s.print.Errorf("** (interrupted) deadline exceeded"))
+		fmt.Fprintln(out, s.printer().Errorf("** (interrupted) deadline exceeded"))
 	case errors.As(err, &pe):
-		fmt.Fprintln(out, s.print.Errorf("** (panic) %v", pe.Value))
+		fmt.Fprintln(out, s.printer().Errorf("** (panic) %v", pe.Value))
 		for _, f := range pe.Frames {
 			fmt.Fprintf(out, "    %s\n", f)
 		}
@@ -287,7 +321,7 @@ func (s *Session) showError(out io.Writer, err error) {
 	default:
 		msg := s.relative(err.Error())
 		msg = noSymbol.ReplaceAllString(msg, "undefined: $1.$2 (see exports $1)")
-		fmt.Fprintln(out, s.print.Errorf("** (error) %s", msg))
+		fmt.Fprintln(out, s.printer().Errorf("** (error) %s", msg))
 	}
 }
 

@@ -2,6 +2,7 @@ package printer
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -163,6 +164,70 @@ func TestFormatLimit(t *testing.T) {
 	got := New(Options{Width: 1 << 20}).Format(big)
 	if !strings.HasSuffix(got, "99: 99, ...}") {
 		t.Errorf("default limit: got ...%s", got[len(got)-30:])
+	}
+}
+
+func TestFormatPrintableLimit(t *testing.T) {
+	long := strings.Repeat("x", 10_000)
+	tests := []struct {
+		printable int
+		v         any
+		want      string
+	}{
+		{0, long, `"` + long[:DefaultPrintable] + `"...`},
+		{0, long[:DefaultPrintable], `"` + long[:DefaultPrintable] + `"`},
+		{3, "abcdef", `"abc"...`},
+		{3, []byte("abcdef"), `[]byte("abc"...)`},
+		{4, "ééé", `"éé"...`}, // 6 bytes
+		{3, "ééé", `"é"...`}, // cut at a rune's start
+		{-1, long, `"` + long + `"`},
+		{3, []string{"abcdef", "ab"}, `[]string{"abc"..., "ab"}`},
+	}
+	for _, tt := range tests {
+		got := New(Options{Printable: tt.printable, Width: 1 << 20}).Format(tt.v)
+		if got != tt.want {
+			t.Errorf("Printable %d, %.20q: got %.40s, want %.40s", tt.printable, tt.v, got, tt.want)
+		}
+	}
+}
+
+// A value that shares its parts, each a hundred times over and deep, is
+// cut short rather than written out exponentially; a cycle through a map
+// or slice ends at the cycle.
+func TestFormatSharedAndCyclic(t *testing.T) {
+	var v any = 1
+	for range 10 {
+		shared := make([]any, 100)
+		for i := range shared {
+			shared[i] = v
+		}
+		v = shared
+	}
+	got := New(Options{Width: 1 << 20}).Format(v)
+	if n := strings.Count(got, "1"); n > maxValues || !strings.Contains(got, "...") {
+		t.Errorf("a shared value printed %d ones in %d bytes", n, len(got))
+	}
+	m := map[string]any{}
+	m["m"] = m
+	if got := New(Options{}).Format(m); got != `map[string]any{"m": <cycle>}` {
+		t.Errorf("cyclic map: %s", got)
+	}
+	s := []any{nil}
+	s[0] = s
+	if got := New(Options{}).Format(s); got != `[]any{<cycle>}` {
+		t.Errorf("cyclic slice: %s", got)
+	}
+}
+
+func TestFormatContextInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	big := make([]int, 5000)
+	if _, err := New(Options{Limit: -1}).FormatValuesContext(ctx, []any{big, 1}); !errors.Is(err, context.Canceled) {
+		t.Errorf("printing with a done context: %v", err)
+	}
+	if got, err := New(Options{}).FormatContext(ctx, 1); err != nil || got != "1" {
+		t.Errorf("a small value with a done context: %q, %v", got, err)
 	}
 }
 
