@@ -79,9 +79,12 @@ func (e *Env) help(name string) error {
 		return e.helpFunc(mod, fn)
 	}
 	if e.Code != nil && e.Code.IsLoaded(name) {
-		if err := e.moduleInfo(name); err != nil {
-			return err
+		pkg, fset, err := e.moduleDoc(name)
+		if err != nil {
+			// No source to read: what the code server knows.
+			return e.moduleInfo(name)
 		}
+		e.packageDoc(pkg, fset)
 		return nil
 	}
 	return fmt.Errorf("%w for %s; h alone lists the topics", ErrNoTopic, name)
@@ -95,6 +98,9 @@ func (e *Env) helpFunc(module, fn string) error {
 	for name, v := range syms {
 		if strings.EqualFold(name, fn) {
 			e.printf("%s.%s\n", module, describeSymbol(name, v))
+			if pkg, _, err := e.moduleDoc(module); err == nil {
+				e.printf("%s", symbolDoc(pkg, name))
+			}
 			return nil
 		}
 	}

@@ -254,3 +254,46 @@ func TestPurgeAndSoftPurge(t *testing.T) {
 		t.Fatalf("Delete = %v, %v", deleted, err)
 	}
 }
+
+const greeter = `// Package greeter says hello.
+//
+// It is a module with doc comments.
+package greeter
+
+// Vsn is its version.
+const Vsn = "1"
+
+// Hello returns a greeting for name.
+func Hello(name string) string { return "hello " + name }
+
+func undocumented() {}
+`
+
+// TestHelpShowsDocComments: h of a module and of its function show
+// their doc comments, read from the module's source as go doc reads
+// them.
+func TestHelpShowsDocComments(t *testing.T) {
+	e, out := testEnv(t)
+	if err := os.WriteFile(filepath.Join(e.Dir, "greeter.go"), []byte(greeter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.L("greeter"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := e.H("greeter"); err != nil {
+		t.Fatal(err)
+	}
+	want := "package greeter\n\nPackage greeter says hello.\n\nIt is a module with doc comments.\n\n" +
+		"const Vsn = \"1\"\nfunc Hello(name string) string\n"
+	if out.String() != want {
+		t.Errorf("h greeter:\n%s\nwant:\n%s", out, want)
+	}
+	out.Reset()
+	if err := e.H("greeter.Hello"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "greeter.Hello(string) string\n    Hello returns a greeting for name.\n"; out.String() != want {
+		t.Errorf("h greeter.Hello = %q, want %q", out, want)
+	}
+}
