@@ -462,3 +462,30 @@ func TestIdleClientDoesNotStallTracedProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionStatusAgrees: :sys.get_status and processes agree that an
+// idle GenServer waits; get_status, answered by the process itself, must
+// not call it running for answering.
+func TestSessionStatusAgrees(t *testing.T) {
+	kv, _ := filepath.Abs("../examples/kv")
+	s := testSession(t, SessionOptions{}, kv)
+	expect(t, s, "kv.StartLink()", "#PID<0.2.0>\n", "kv.Put(\"a\", 1)", ":ok\n")
+	if got := sessionEval(t, s, "st, _ := sys.GetStatus(node.Name(\"KV\")); st.Status"); got != "node.ProcStatus(\"waiting\")\n" {
+		t.Errorf(":sys.get_status of an idle KV says %s", got)
+	}
+	// processes looks from outside, and may catch the server finishing
+	// its last message; it settles on waiting.
+	var line string
+	for range 100 {
+		for l := range strings.Lines(sessionEval(t, s, "processes")) {
+			if strings.Contains(l, "KV") {
+				line = l
+			}
+		}
+		if strings.Contains(line, " waiting ") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("processes shows KV as %q", line)
+}
