@@ -10,21 +10,20 @@ import (
 	"io"
 	"maps"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
-	gen "github.com/traefik/yaegi/stdlib/generic"
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node/interp"
 )
 
 // A pkg is a package the console can import by its name alone.
 type pkg struct {
 	path    string         // import path
-	exports interp.Exports // symbols to give the interpreter first
+	exports yaegi.Exports // symbols to give the interpreter first
 	generic bool           // it needs the standard library's generic sources
 	gen     uint64         // changes when exports do: a module reloaded
 	byLine  bool           // imported by the user's import line, which recycle replays
@@ -76,7 +75,7 @@ const (
 // replayed and see the session's variables.
 type evaluator struct {
 	cfg evalConfig
-	in  *interp.Interpreter
+	in  *yaegi.Interpreter
 
 	imported map[string]pkg // by package name, in in
 	decls    []string       // type, func and import inputs, in order
@@ -112,14 +111,12 @@ func newEvaluator(cfg evalConfig) (*evaluator, error) {
 }
 
 // newInterp returns an interpreter with the bindings imported.
-func (e *evaluator) newInterp() (*interp.Interpreter, error) {
-	in := interp.New(interp.Options{Stdout: e.cfg.stdout, Stderr: e.trace})
-	// The interface wrappers let fmt and others see interpreted types'
-	// String and Error methods.
-	if err := in.Use(interp.Exports{".": stdlib.Symbols["."]}); err != nil {
+func (e *evaluator) newInterp() (*yaegi.Interpreter, error) {
+	in, err := interp.New(yaegi.Options{Stdout: e.cfg.stdout, Stderr: e.trace})
+	if err != nil {
 		return nil, err
 	}
-	if err := in.Use(interp.Exports{bindingsPath + "/console": e.cfg.bindings}); err != nil {
+	if err := in.Use(yaegi.Exports{bindingsPath + "/console": e.cfg.bindings}); err != nil {
 		return nil, err
 	}
 	if _, err := in.Eval(`import . "` + bindingsPath + `"`); err != nil {
@@ -143,7 +140,7 @@ func (e *evaluator) globals() map[string]reflect.Value {
 // liveGlobals returns in's variables. It fails when a compile that
 // failed has left a variable declared that no run has made room for;
 // the next run that succeeds does.
-func liveGlobals(in *interp.Interpreter) (vars map[string]reflect.Value, ok bool) {
+func liveGlobals(in *yaegi.Interpreter) (vars map[string]reflect.Value, ok bool) {
 	defer func() {
 		if recover() != nil {
 			vars, ok = nil, false
@@ -384,7 +381,7 @@ func (e *evaluator) runStmts(ctx context.Context, sp span, assigned []string) (r
 // handle (yaegi issues 1593, 982); such a panic becomes an error, and
 // the interpreter, whose state it may have left half changed, is
 // replaced before the next input.
-func (e *evaluator) compile(src string) (prog *interp.Program, err error) {
+func (e *evaluator) compile(src string) (prog *yaegi.Program, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			e.broken = true
@@ -407,7 +404,7 @@ func valueOf(v reflect.Value) any {
 //
 // When ctx is done first, exec interrupts the run and returns; the run
 // may go on for a while (see settle).
-func (e *evaluator) exec(ctx context.Context, prog *interp.Program, sp span) (reflect.Value, error) {
+func (e *evaluator) exec(ctx context.Context, prog *yaegi.Program, sp span) (reflect.Value, error) {
 	type outcome struct {
 		v   reflect.Value
 		err error
@@ -438,12 +435,12 @@ func (e *evaluator) exec(ctx context.Context, prog *interp.Program, sp span) (re
 		}
 	case <-ctx.Done():
 		e.trace.stop()
-		interrupt(in)
+		interp.Interrupt(in)
 		e.running = ended
 		return reflect.Value{}, ctx.Err()
 	}
 	frames := e.trace.stop()
-	var p interp.Panic
+	var p yaegi.Panic
 	if errors.As(o.err, &p) {
 		if err := raised(p.Value); err != nil {
 			return reflect.Value{}, err
@@ -498,7 +495,7 @@ func (e *evaluator) importFor(toks []tok) {
 	}
 }
 
-func (e *evaluator) importPkg(in *interp.Interpreter, name string, p pkg) error {
+func (e *evaluator) importPkg(in *yaegi.Interpreter, name string, p pkg) error {
 	if err := e.usePkg(in, p); err != nil {
 		return err
 	}
@@ -508,15 +505,13 @@ func (e *evaluator) importPkg(in *interp.Interpreter, name string, p pkg) error 
 
 // usePkg gives the interpreter a package's symbols, and the standard
 // library's generic sources if it needs them.
-func (e *evaluator) usePkg(in *interp.Interpreter, p pkg) error {
+func (e *evaluator) usePkg(in *yaegi.Interpreter, p pkg) error {
 	if err := in.Use(p.exports); err != nil {
 		return err
 	}
 	if p.generic && !e.generic {
-		for _, src := range gen.Sources {
-			if _, err := in.Compile(src); err != nil {
-				return err
-			}
+		if err := interp.CompileGeneric(in); err != nil {
+			return err
 		}
 		e.generic = true
 	}
@@ -607,7 +602,7 @@ func (e *evaluator) recycle(vars map[string]reflect.Value) error {
 // Each value crosses in a box, a pointer to a struct holding it, that the
 // new interpreter reads as __gex_vars.Vn.V: yaegi takes a nil pointer
 // given to Use for a type, and a value given directly keeps no address.
-func moveVars(in *interp.Interpreter, vars map[string]reflect.Value) error {
+func moveVars(in *yaegi.Interpreter, vars map[string]reflect.Value) error {
 	if len(vars) == 0 {
 		return nil
 	}
@@ -625,7 +620,7 @@ func moveVars(in *interp.Interpreter, vars map[string]reflect.Value) error {
 		fmt.Fprintf(&b, "\t%s = __gex_vars.%s.V\n", name, sym)
 	}
 	b.WriteString(")")
-	if err := in.Use(interp.Exports{varsPath + "/vars": syms}); err != nil {
+	if err := in.Use(yaegi.Exports{varsPath + "/vars": syms}); err != nil {
 		return err
 	}
 	if _, err := in.Eval(`import __gex_vars "` + varsPath + `"`); err != nil {
@@ -811,10 +806,6 @@ func assignedNames(s ast.Stmt) []string {
 	return names
 }
 
-// posPrefix matches the position the interpreter puts before its
-// messages: "line:col: " or "_.go:line:col: ".
-var posPrefix = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): `)
-
 // A span is a piece of the input given to the interpreter, and where it
 // is in the input: positions the interpreter reports in it are mapped to
 // positions in the input as typed.
@@ -851,13 +842,15 @@ func lineCol(src string, off int) (int, int) {
 // positionError rewrites the position of an interpreter error to one in
 // the input as typed.
 func positionError(err error, sp span) error {
-	m := posPrefix.FindStringSubmatchIndex(err.Error())
-	if m == nil {
+	pos, msg, ok := interp.SplitPos(err.Error())
+	if !ok || !inInput(pos) {
 		return err
 	}
-	msg := err.Error()
-	line, _ := strconv.Atoi(msg[m[2]:m[3]])
-	col, _ := strconv.Atoi(msg[m[4]:m[5]])
-	line, col = sp.pos(line, col)
-	return &InputError{Line: line, Col: col, Msg: msg[m[1]:], Err: err}
+	line, col := sp.pos(pos.Line, pos.Col)
+	return &InputError{Line: line, Col: col, Msg: msg, Err: err}
 }
+
+// inInput reports whether an interpreter position is in console input,
+// which the interpreter reads without a file name, rather than in a
+// module's file.
+func inInput(pos interp.Pos) bool { return pos.File == "" || pos.File == "_.go" }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/gexdev/gex/helpers"
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node/interp"
 )
 
 // PanicError is a panic in evaluated code, caught by the session.
@@ -52,20 +52,14 @@ func (e *PanicError) Unwrap() error {
 	return err
 }
 
-// traceLine matches what the interpreter writes to its stderr for each
-// interpreted frame a panic leaves: "2:7: panic: main.f(...)".
-var traceLine = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): panic: (.*)\(\.\.\.\)$`)
-
-func newPanicError(p interp.Panic, trace []string, sp span) *PanicError {
+func newPanicError(p yaegi.Panic, trace []string, sp span) *PanicError {
 	e := &PanicError{Value: p.Value, Native: nativeFrames(p.Stack)}
 	for _, l := range trace {
-		m := traceLine.FindStringSubmatch(l)
-		if m == nil {
+		fn, pos, ok := interp.Frame(l)
+		if !ok || !inInput(pos) {
 			continue
 		}
-		line, _ := strconv.Atoi(m[1])
-		col, _ := strconv.Atoi(m[2])
-		fn := m[3]
+		line, col := pos.Line, pos.Col
 		if fn == "main" {
 			fn = "(input)"
 			line, col = sp.pos(line, col)
@@ -148,7 +142,7 @@ func (w *traceWriter) Write(b []byte) (int, error) {
 		}
 		line := string(w.partial[:i])
 		w.partial = w.partial[i+1:]
-		if w.tracing && traceLine.MatchString(line) {
+		if _, pos, ok := interp.Frame(line); w.tracing && ok && inInput(pos) {
 			w.lines = append(w.lines, line)
 			continue
 		}
