@@ -292,10 +292,10 @@ func (e *evaluator) endsInError(src string, n int) bool {
 func (e *evaluator) runBody(ctx context.Context, src string, p parsedGo) (result, error) {
 	last := p.stmts[len(p.stmts)-1]
 	from := p.offset(last.Pos())
-	if lead := src[:from]; strings.TrimSpace(strings.TrimRight(strings.TrimSpace(lead), ";")) != "" {
+	if len(p.stmts) > 1 {
 		// A leading semicolon keeps the interpreter from reading a body
 		// that begins with var or type as declarations.
-		sp := span{src: ";" + lead, wrap: len(mainWrap) + 1, line: 1, col: 1}
+		sp := span{src: ";" + src[:from], wrap: len(mainWrap) + 1, line: 1, col: 1}
 		if _, err := e.runStmts(ctx, sp, nil); err != nil {
 			return result{}, err
 		}
