@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -45,4 +47,43 @@ func TestCatalogOneEdit(t *testing.T) {
 	if c, _ := s.Complete("twi", 3); len(c) != 1 || string(c[0]) != "ce" {
 		t.Errorf("Complete(twi) = %q", c)
 	}
+}
+
+// canceler cancels a context when printed, as Ctrl-C would while a
+// result is being printed.
+type canceler struct{ cancel context.CancelFunc }
+
+func (c canceler) String() string { c.cancel(); return "canceler" }
+
+// TestSessionInterruptsPrinting: Ctrl-C during the printing of a big
+// result stops it; the session shows the interruption, not the value.
+func TestSessionInterruptsPrinting(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	table := append(helpers.Table(), helpers.Helper{
+		Name: "big", Synopsis: "big", Doc: "A big result.",
+		Func: func(*helpers.Env) any {
+			return func() []any {
+				grid := make([][]int, 100)
+				for i := range grid {
+					grid[i] = make([]int, 100)
+				}
+				return []any{canceler{cancel}, grid}
+			}
+		},
+	})
+	n, cs := testNode(t)
+	s, err := newSession(n, cs, SessionOptions{Dir: t.TempDir()}, newCatalog(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out strings.Builder
+	if err := s.Eval(ctx, "big", &out); !errors.Is(err, context.Canceled) {
+		t.Errorf("Eval = %v, want context.Canceled", err)
+	}
+	if out.String() != "** (interrupted)\n" {
+		t.Errorf("the interrupted printing showed %.200q", out.String())
+	}
+	expect(t, s, "1 + 1", "2\n") // the session goes on
 }
