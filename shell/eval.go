@@ -669,25 +669,36 @@ const (
 
 // parseGo reads src, whose tokens are toks, as the interpreter will:
 // input that begins with a package clause as a whole file, declarations
-// at the top level, anything else as the body of a function. It leaves
-// p.root nil for input that does not parse.
+// at the top level, anything else as the body of a function. Its first
+// token says which readings to try, so that src is parsed once or twice,
+// not once per reading. It leaves p.root nil for input that does not
+// parse.
 func parseGo(src string, toks []tok) parsedGo {
 	p := parsedGo{kind: kindStmts, wrap: len(mainWrap), fset: token.NewFileSet()}
-	if len(toks) > 0 && toks[0].tok == token.PACKAGE {
+	first := token.EOF
+	for _, t := range toks {
+		if t.tok != token.COMMENT {
+			first = t.tok
+			break
+		}
+	}
+	switch first {
+	case token.PACKAGE:
 		p.kind, p.wrap = kindFile, 0
 		if f, err := parser.ParseFile(p.fset, "", src, 0); err == nil {
 			p.declare(f, src)
 		}
 		return p
+	case token.EOF, token.CONST, token.IMPORT, token.TYPE, token.VAR, token.FUNC:
+		if p.parseDecls(src) {
+			return p
+		}
 	}
-	if x, err := parser.ParseExprFrom(p.fset, "", src, 0); err == nil {
-		p.kind, p.root = kindExpr, x
-		return p
-	}
-	if f, err := parser.ParseFile(p.fset, "", declWrap+src, 0); err == nil {
-		p.kind, p.wrap = kindDecls, len(declWrap)
-		p.declare(f, src)
-		return p
+	if first != token.CONST && first != token.IMPORT && first != token.TYPE && first != token.VAR {
+		if x, err := parser.ParseExprFrom(p.fset, "", src, 0); err == nil {
+			p.kind, p.root = kindExpr, x
+			return p
+		}
 	}
 	if f, err := parser.ParseFile(p.fset, "", mainWrap+src+"\n}", 0); err == nil {
 		body := f.Decls[0].(*ast.FuncDecl).Body.List
@@ -696,6 +707,17 @@ func parseGo(src string, toks []tok) parsedGo {
 		}
 	}
 	return p
+}
+
+// parseDecls reads src as declarations, and reports whether it is.
+func (p *parsedGo) parseDecls(src string) bool {
+	f, err := parser.ParseFile(p.fset, "", declWrap+src, 0)
+	if err != nil {
+		return false
+	}
+	p.kind, p.wrap = kindDecls, len(declWrap)
+	p.declare(f, src)
+	return true
 }
 
 // offset is the offset in the input of pos, a position in p.root.
