@@ -22,11 +22,11 @@ import (
 
 // A pkg is a package the console can import by its name alone.
 type pkg struct {
-	path    string         // import path
+	path    string        // import path
 	exports yaegi.Exports // symbols to give the interpreter first
-	generic bool           // it needs the standard library's generic sources
-	gen     uint64         // changes when exports do: a module reloaded
-	byLine  bool           // imported by the user's import line, which recycle replays
+	generic bool          // it needs the standard library's generic sources
+	gen     uint64        // changes when exports do: a module reloaded
+	byLine  bool          // imported by the user's import line, which recycle replays
 }
 
 // evalConfig is what an evaluator is made with.

@@ -14,8 +14,8 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gexdev/gex/node"
-	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/symbols"
 )
 
@@ -32,7 +32,7 @@ type packages struct {
 	code *code.Server
 	std  map[string]string // package name to import path
 	out  io.Writer         // where the console's fmt and log write
-	fmt  yaegi.Exports    // fmt and log writing to out, and their wrapper types
+	fmt  yaegi.Exports     // fmt and log writing to out, and their wrapper types
 	// afterFuncs holds the symbols of time and context, by key, with
 	// AfterFuncs that call their functions in processes: a panic on the
 	// timer's own goroutine would stop the node.

@@ -21,7 +21,7 @@ func stdIndex() map[string]string { return interp.StdKeys() }
 type uses struct {
 	exports yaegi.Exports
 	pinned  yaegi.Exports // given after exports: Use merges them into the same packages
-	generic bool           // compile the generic standard library sources too
+	generic bool          // compile the generic standard library sources too
 }
 
 // resolveImports gives each import of the module its symbols: the standard

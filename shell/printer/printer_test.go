@@ -179,7 +179,7 @@ func TestFormatPrintableLimit(t *testing.T) {
 		{3, "abcdef", `"abc"...`},
 		{3, []byte("abcdef"), `[]byte("abc"...)`},
 		{4, "ééé", `"éé"...`}, // 6 bytes
-		{3, "ééé", `"é"...`}, // cut at a rune's start
+		{3, "ééé", `"é"...`},  // cut at a rune's start
 		{-1, long, `"` + long + `"`},
 		{3, []string{"abcdef", "ab"}, `[]string{"abc"..., "ab"}`},
 	}
