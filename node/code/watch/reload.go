@@ -96,14 +96,18 @@ func (w *Watcher) targets(owners map[string]*owner) []target {
 	var ts []target
 	for _, name := range slices.Sorted(maps.Keys(owners)) {
 		in := owners[name].info
+		// Checked before reading, so that what is read was written whole,
+		// and after: a file truncated while read fails to parse.
+		if halfWritten(in.Path) {
+			w.redirty(owners[name])
+			continue
+		}
 		src, err := code.ReadSource(in.Path)
 		switch {
 		case errors.Is(err, code.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
 			continue // deleted, or being replaced: the running code stays
-		case halfWritten(in.Path):
-			for _, p := range owners[name].paths {
-				w.dirty[p] = true
-			}
+		case err != nil && halfWritten(in.Path):
+			w.redirty(owners[name])
 		case err != nil:
 			ts = append(ts, target{info: in, err: err})
 		case src.Hash == in.Hash:
@@ -116,6 +120,13 @@ func (w *Watcher) targets(owners map[string]*owner) []target {
 		}
 	}
 	return ts
+}
+
+// redirty keeps o's paths for the next reload.
+func (w *Watcher) redirty(o *owner) {
+	for _, p := range o.paths {
+		w.dirty[p] = true
+	}
 }
 
 // halfWritten reports whether the module at path has an empty file: an
