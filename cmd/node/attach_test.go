@@ -19,7 +19,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 // daemon is a node started with node start in a runtime directory of its
@@ -408,7 +408,7 @@ func TestManyAttachedSessions(t *testing.T) {
 }
 
 func sessionLines(socket string, id, lines int) error {
-	c, err := shell.Attach(context.Background(), socket, shell.ClientOptions{})
+	c, err := attach.Attach(context.Background(), socket, attach.ClientOptions{})
 	if err != nil {
 		return err
 	}
@@ -481,7 +481,7 @@ func BenchmarkEval(b *testing.B) {
 // TestOtherUserCannotReachNode runs node ping and node attach as another
 // user (nobody) against a daemon: the runtime directory (0700) stops them
 // before the socket, and they say so. The node's own check of the peer's
-// uid, the fence behind this one, is tested in package shell.
+// uid, the fence behind this one, is tested in package shell/attach.
 func TestOtherUserCannotReachNode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to switch user")

@@ -41,6 +41,8 @@ const (
 	exitOK    = 0
 	exitFail  = 1 // the command failed
 	exitUsage = 2 // the command line could not be understood
+	// node attach: the node stopped while attached.
+	exitStopped = 3
 )
 
 // env is the process a command runs in. Commands reach the outside only

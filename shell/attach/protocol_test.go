@@ -1,7 +1,8 @@
-package shell
+package attach
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -116,19 +117,19 @@ func TestDecodeFrameGarbage(t *testing.T) {
 }
 
 func TestDecodeHello(t *testing.T) {
-	v2 := append([]byte(helloMagic), 2, 'x', 'y', 'z') // a later version's layout
-	h, err := decodeHello(v2)
-	if err != nil || h.version != 2 {
-		t.Errorf("version 2 hello: got %+v, %v; want version 2 and no error", h, err)
+	v3 := append([]byte(helloMagic), 3, 'x', 'y', 'z') // a later version's layout
+	h, err := decodeHello(v3)
+	if err != nil || h.version != 3 {
+		t.Errorf("version 3 hello: got %+v, %v; want version 3 and no error", h, err)
 	}
 	for _, bad := range [][]byte{
 		nil,
 		[]byte("GE"),
 		[]byte("XYZ\x01s\x00\x00"),
 		[]byte(helloMagic),                   // no version
-		[]byte(helloMagic + "\x01"),          // no mode
-		[]byte(helloMagic + "\x01q\x00\x00"), // unknown mode
-		[]byte(helloMagic + "\x01s\x00\xff"), // truncated varint width
+		[]byte(helloMagic + "\x02"),          // no mode
+		[]byte(helloMagic + "\x02q\x00\x00"), // unknown mode
+		[]byte(helloMagic + "\x02s\x00\xff"), // truncated varint width
 	} {
 		if _, err := decodeHello(bad); !errors.Is(err, ErrProtocol) {
 			t.Errorf("decodeHello(%q) = %v, want ErrProtocol", bad, err)
@@ -147,7 +148,7 @@ func TestDecodeMatchesLyingCount(t *testing.T) {
 
 func TestOutputWriterChunks(t *testing.T) {
 	var buf bytes.Buffer
-	w := outputWriter{&frameWriter{w: &buf}}
+	w := newOutputWriter(&frameWriter{w: &buf}, context.Background())
 	in := bytes.Repeat([]byte("0123456789"), maxChunk/4) // 2.5 chunks
 	if n, err := w.Write(in); n != len(in) || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
