@@ -391,4 +391,3 @@ func TestSessionDropsOverlongInput(t *testing.T) {
 	}
 	expect(t, s, "2 * 21", "42\n")
 }
-

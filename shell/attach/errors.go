@@ -201,4 +201,3 @@ func (e *PeerError) Error() string {
 
 // Unwrap returns ErrPeer.
 func (e *PeerError) Unwrap() error { return ErrPeer }
-

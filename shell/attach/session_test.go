@@ -36,11 +36,11 @@ func TestIdleClientDoesNotStallTracedProcess(t *testing.T) {
 	n, cs := testNode(t, kv)
 	dir := RunDir(shortTempDir(t))
 	srv, err := ServeAttach(dir, ServerOptions{
-		Node:       "test@host",
+		Node: "test@host",
 		NewSession: func(term Terminal) (shell.Engine, error) {
 			return shell.NewSession(n, cs, shell.SessionOptions{Color: term.Color, Width: term.Width, EvalOnce: term.OneShot, Dir: kv})
 		},
-		Logger:     slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
