@@ -1,6 +1,7 @@
 package attach
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,8 @@ import (
 
 // scriptEngine is a stand-in session with a few commands: "set k v", "get k",
 // "echo text", "sleep" (until interrupted), "stuck" (until unstuck,
-// interrupted or not), "fail msg", "panic", "count". It records what
+// interrupted or not), "fail msg", "panic", "count", "nap", "flood" (a long
+// result, written on whatever becomes of the writes). It records what
 // happened to it so tests can check the server's care.
 type scriptEngine struct {
 	opts    Terminal
@@ -80,6 +82,13 @@ func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) err
 		}
 		<-ctx.Done()
 		return ctx.Err()
+	case "nap": // "sleep" saying it was interrupted, as a Session does
+		if e.sleep != nil {
+			e.sleep <- struct{}{}
+		}
+		<-ctx.Done()
+		fmt.Fprintln(out, "** (interrupted)")
+		return &shell.EvalError{Err: ctx.Err()}
 	case "stuck": // as a session blocked where it does not look at ctx
 		if e.sleep != nil {
 			e.sleep <- struct{}{}
@@ -95,6 +104,11 @@ func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) err
 		panic(arg)
 	case "big":
 		out.Write([]byte(strings.Repeat("x", 3*MaxFrameSize)))
+	case "flood": // a printer with no limit, deaf to its writer's errors
+		chunk := bytes.Repeat([]byte("y"), 1<<20)
+		for range floodMiB {
+			out.Write(chunk)
+		}
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}
