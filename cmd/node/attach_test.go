@@ -31,8 +31,24 @@ type daemon struct {
 	env    []string
 }
 
-// startDaemon runs node start DIR --name name and returns once it has.
-func startDaemon(t testing.TB, name, dir string) *daemon {
+// startDaemon runs node start DIR --name name, with flags, and returns
+// once it has.
+func startDaemon(t testing.TB, name, dir string, flags ...string) *daemon {
+	t.Helper()
+	d := newDaemon(t, name)
+	out, errOut, status := d.node(append([]string{"start", dir}, flags...)...)
+	if status != 0 {
+		t.Fatalf("node start: status %d\n%s%s", status, out, errOut)
+	}
+	if !regexp.MustCompile(`^node ` + name + `@\S+ started \(pid \d+\), log `).MatchString(out) {
+		t.Errorf("node start said %q", out)
+	}
+	return d
+}
+
+// newDaemon prepares a runtime directory of its own for node name, and
+// stops the node there at the end of the test.
+func newDaemon(t testing.TB, name string) *daemon {
 	t.Helper()
 	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
 	if err != nil {
@@ -44,13 +60,6 @@ func startDaemon(t testing.TB, name, dir string) *daemon {
 		d.node("stop") // best effort: a test may have stopped it already
 		os.RemoveAll(rundir)
 	})
-	out, errOut, status := d.node("start", dir)
-	if status != 0 {
-		t.Fatalf("node start: status %d\n%s%s", status, out, errOut)
-	}
-	if !regexp.MustCompile(`^node ` + name + `@\S+ started \(pid \d+\), log `).MatchString(out) {
-		t.Errorf("node start said %q", out)
-	}
 	return d
 }
 
