@@ -12,7 +12,9 @@
 // foreground) listens on a unix stream socket in its runtime directory (see
 // RunDir): $GEX_RUNTIME_DIR, else $XDG_RUNTIME_DIR/gex, else
 // $TMPDIR/gex-<uid> (/tmp/gex-<uid>), as <node>.sock beside <node>.pid and
-// <node>.log. The directory is mode 0700 and owned by the node's user, the
+// <node>.log. While it serves the socket the node holds <node>.lock
+// locked (flock), so that of several processes starting one node at once,
+// one serves it and the others fail with ErrAlreadyRunning. The directory is mode 0700 and owned by the node's user, the
 // socket 0600; and the node asks the kernel who connected (SO_PEERCRED)
 // and refuses every other user, saying so to the client and in its log.
 // There is no cookie or other secret, on a command line or anywhere else.

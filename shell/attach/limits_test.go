@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -214,5 +215,44 @@ func TestDrainTellsIdleAndBusy(t *testing.T) {
 	if _, err := Attach(context.Background(), tn.socket, ClientOptions{}); !errors.Is(err, ErrRefused) ||
 		!strings.Contains(err.Error(), "is stopping") {
 		t.Errorf("a client while the node stops: %v", err)
+	}
+}
+
+// TestConcurrentServeOneWins: of several processes that would serve one
+// node at once, over the stale socket of one that died, one does; the
+// others get ErrAlreadyRunning rather than unlink the winner's socket.
+func TestConcurrentServeOneWins(t *testing.T) {
+	dir := RunDir(shortTempDir(t))
+	for round := range 20 {
+		stale, err := net.Listen("unix", dir.Socket("r"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale.(*net.UnixListener).SetUnlinkOnClose(false)
+		stale.Close()
+		var wg sync.WaitGroup
+		servers := make(chan *Server, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				srv, err := ServeAttach(dir, ServerOptions{Node: "r", Logger: slog.New(slog.DiscardHandler)})
+				if err == nil {
+					servers <- srv
+				} else if !errors.Is(err, ErrAlreadyRunning) {
+					t.Errorf("round %d: %v", round, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(servers)
+		if len(servers) != 1 {
+			t.Fatalf("round %d: %d servers of one node", round, len(servers))
+		}
+		srv := <-servers
+		if _, err := Ping(context.Background(), dir.Socket("r")); err != nil {
+			t.Errorf("round %d: the winner does not answer: %v", round, err)
+		}
+		srv.Close()
 	}
 }

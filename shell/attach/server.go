@@ -88,6 +88,7 @@ type Server struct {
 	busy      refusals                 // clients refused beyond MaxSessions
 	stoppers  []net.Conn               // clients waiting for the node to stop; see keepUntilClosed
 	swept     bool                     // Close has ended the stoppers' connections
+	lock      *os.File                 // the node's lock file, held while serving; nil for Serve
 	loops     sync.WaitGroup           // Serve loops
 	connWG    sync.WaitGroup           // connections
 
@@ -136,9 +137,10 @@ func NewServer(opts ServerOptions) *Server {
 }
 
 // ServeAttach makes a running node attachable: it prepares the runtime
-// directory dir, listens on the socket of node opts.Node there (see
-// ListenUnix) and serves clients in the background until Close, which also
-// removes the socket. `node console` and `node foreground` both call it.
+// directory dir, takes the node's lock file there (see RunDir), listens on
+// the socket of node opts.Node (see ListenUnix) and serves clients in the
+// background until Close, which also removes the socket and releases the
+// lock. `node console` and `node foreground` both call it.
 func ServeAttach(dir RunDir, opts ServerOptions) (*Server, error) {
 	if err := dir.CheckName(opts.Node); err != nil {
 		return nil, err
@@ -146,11 +148,17 @@ func ServeAttach(dir RunDir, opts ServerOptions) (*Server, error) {
 	if err := dir.Ensure(); err != nil {
 		return nil, err
 	}
-	l, err := ListenUnix(dir.Socket(opts.Node))
+	lock, err := dir.lock(opts.Node)
 	if err != nil {
 		return nil, err
 	}
+	l, err := ListenUnix(dir.Socket(opts.Node))
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
 	s := NewServer(opts)
+	s.lock = lock
 	s.add(l) // cannot fail: s is new
 	go func() {
 		if err := s.serve(l); err != ErrServerClosed {
@@ -379,6 +387,9 @@ func (s *Server) close() error {
 		}
 	}
 	s.loops.Wait() // their listeners are closed: they end at once
+	if s.lock != nil {
+		err = errors.Join(err, unlock(s.lock)) // after the socket is gone
+	}
 
 	s.mu.Lock()
 	s.swept = true

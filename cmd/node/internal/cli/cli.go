@@ -100,6 +100,7 @@ func usage(w io.Writer) {
 	for _, name := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "\t%-10s %s\n", name, commands[name].summary)
 	}
+	fmt.Fprint(w, "\nExit status: 0 success, 1 failure, 2 a bad command line, 3 node attach: the node stopped while attached.\n")
 	fmt.Fprint(w, "\nRun 'node help <command>' or 'node <command> --help' for more about a command.\n")
 }
 
