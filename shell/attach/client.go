@@ -116,6 +116,7 @@ func control(ctx context.Context, socket, name string, args []string, out io.Wri
 	defer c.Close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.in.setBusy(true) // the command's output is all for out
 	if err := c.send(frameCommand, commandMsg{name: name, args: args}.encode()); err != nil {
 		return c.info, err
 	}
@@ -285,8 +286,8 @@ func (c *Client) setPrompt(b []byte) {
 // Eval evaluates line in the node's session and copies what it prints to
 // out as it arrives. Cancelling ctx (Ctrl-C) interrupts this session's
 // evaluation only; Eval still waits for the node's answer, so output stays
-// in order. Errors follow the Engine contract: a failed evaluation is an
-// *EvalError (its text already written to out), a failure of the node's
+// in order. Errors follow the Engine contract: a failed evaluation is a
+// *shell.EvalError (its text already written to out), a failure of the node's
 // session a *RemoteError, a lost connection a *DisconnectedError; an
 // interrupted evaluation's error also matches context.Canceled.
 func (c *Client) Eval(ctx context.Context, line string, out io.Writer) error {

@@ -695,7 +695,7 @@ func (c *serverConn) command(req commandMsg) {
 		// brings once the node has stopped.
 		c.stopRequested = true
 	}
-	c.nc.SetReadDeadline(aLongTimeAgo) // ends the reader
+	c.cancel() // ends the reader, which takes this for the end it is
 	<-read
 }
 
