@@ -43,6 +43,9 @@ func runConsole(e *env, args []string) int {
 	if !ok {
 		return status
 	}
+	if !checkMaxSessions(e, "console", *maxSessions) {
+		return exitUsage
+	}
 	if len(operands) > 1 {
 		fmt.Fprintf(e.stderr, "node console: one directory, not %d: %s\n", len(operands), strings.Join(operands, " "))
 		return exitUsage

@@ -44,6 +44,9 @@ func runForeground(e *env, args []string) int {
 	if !ok {
 		return status
 	}
+	if !checkMaxSessions(e, "foreground", *maxSessions) {
+		return exitUsage
+	}
 	dir, status, ok := dirOperand(e, "foreground", operands)
 	if !ok {
 		return status
@@ -99,6 +102,15 @@ func dirOperand(e *env, cmd string, operands []string) (string, int, bool) {
 // a node.
 func maxSessionsFlag(fs *flag.FlagSet) *int {
 	return fs.Int("max-sessions", attach.DefaultMaxSessions, "serve at most `N` attached consoles and evals at once")
+}
+
+// checkMaxSessions reports, for command cmd, a --max-sessions below 1.
+func checkMaxSessions(e *env, cmd string, n int) bool {
+	if n < 1 {
+		fmt.Fprintf(e.stderr, "node %s: --max-sessions %d: want at least 1\n", cmd, n)
+		return false
+	}
+	return true
 }
 
 // serveAttach makes n attachable: node attach, eval, ping, pid and stop

@@ -47,6 +47,9 @@ func runStart(e *env, args []string) int {
 	if !ok {
 		return status
 	}
+	if !checkMaxSessions(e, "start", *maxSessions) {
+		return exitUsage
+	}
 	dir, status, ok := dirOperand(e, "start", operands)
 	if !ok {
 		return status
