@@ -519,13 +519,19 @@ func (c *serverConn) handshake() (helloMsg, bool) {
 	// frame header must not make the node allocate more than that.
 	c.fr.max = maxHelloFrame
 	f, err := c.fr.next()
-	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+	// A node that is stopping has woken the read (see serveConn): it still
+	// tells the client why.
+	stopping := c.srv.ctx.Err() != nil
+	if !stopping && (errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)) {
 		return helloMsg{}, false // gone before a word, or timed out: no one to answer
 	}
 	// The peer is checked before its hello is even parsed, so another user
 	// learns nothing about this node but the refusal.
 	if reason, ok := c.admit(); !ok {
 		return helloMsg{}, c.refuse(RefusePeer, reason)
+	}
+	if stopping {
+		return helloMsg{}, c.refuse(RefuseStopping, "node "+c.srv.opts.Node+" is stopping")
 	}
 	h, code, reason := c.checkHello(f, err)
 	if code != 0 {
