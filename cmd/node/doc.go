@@ -83,5 +83,7 @@
 // # Exit status
 //
 // 0 on success, 1 when a command fails, 2 for a command line that cannot
-// be understood, 3 for node attach when the node stopped while attached.
+// be understood, 3 for node attach when the node stopped while attached,
+// 4 for node foreground when another process serves the node already or
+// is starting it.
 package main

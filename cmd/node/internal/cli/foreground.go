@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,9 @@ the background.
 The node stops gracefully on SIGTERM, SIGINT or SIGHUP, or when asked by
 node stop: attached consoles are told at once, every process's Terminate
 runs, then the pid file and the socket are removed.
+
+If another process serves the node already, or is starting it, foreground
+exits with status 4.
 
 At most --max-sessions consoles and node evals are served at once; one
 more is refused, saying so. Control commands (ping, pid, stop, version)
@@ -66,6 +70,9 @@ func runForeground(e *env, args []string) int {
 	srv, err := serveAttach(rd, n, cs, *maxSessions, func() { once.Do(func() { close(stopAsked) }) })
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node foreground: %v\n", err)
+		if errors.Is(err, attach.ErrAlreadyRunning) {
+			return exitRunning
+		}
 		return exitFail
 	}
 	defer srv.Close()

@@ -143,8 +143,8 @@ func awaitNode(r remote, child *os.Process, exited <-chan error) error {
 		}
 		select {
 		case err := <-exited:
-			if info, perr := ping(r); perr == nil {
-				return lostStart(r, info)
+			if exit, ok := errors.AsType[*exec.ExitError](err); ok && exit.ExitCode() == exitRunning {
+				return awaitWinner(r, deadline)
 			}
 			return fmt.Errorf("node %s exited at start (%v); its log says:", r.name, err)
 		case <-time.After(wait):
@@ -152,6 +152,21 @@ func awaitNode(r remote, child *os.Process, exited <-chan error) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("node %s did not answer within %v; its log says:", r.name, startTimeout)
 		}
+	}
+}
+
+// awaitWinner waits for the node that another node start is starting, whose
+// lock made this start's child give up, to answer, and reports the lost
+// start.
+func awaitWinner(r remote, deadline time.Time) error {
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		if info, err := ping(r); err == nil {
+			return lostStart(r, info)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node %s: %w, which has not answered within %v", r.name, errLostStart, startTimeout)
+		}
+		time.Sleep(wait)
 	}
 }
 
