@@ -61,6 +61,20 @@ func TestMessagesRoundTrip(t *testing.T) {
 	if got, err := decodeMatches(m.encode()); err != nil || !reflect.DeepEqual(got, m) {
 		t.Errorf("matches: got %+v, %v; want %+v", got, err, m)
 	}
+	cmd := commandMsg{name: "upgrade", args: []string{"0.2.0", ""}}
+	if got, err := decodeCommand(cmd.encode()); err != nil || !reflect.DeepEqual(got, cmd) {
+		t.Errorf("command: got %+v, %v; want %+v", got, err, cmd)
+	}
+	var lying fieldEncoder
+	lying.string("x")
+	lying.uvarint(1 << 30) // a billion arguments in a few bytes
+	if _, err := decodeCommand(lying.b); !errors.Is(err, ErrProtocol) {
+		t.Errorf("a command with a lying count: %v, want ErrProtocol", err)
+	}
+	em := errorMsg{code: errorStopping, text: "node kv@host is stopping"}
+	if got := decodeError(em.encode()); got != em {
+		t.Errorf("error: got %+v, want %+v", got, em)
+	}
 	res := resultMsg{status: statusError, interrupted: true, message: "interrupted"}
 	if got, err := decodeResult(res.encode()); err != nil || got != res {
 		t.Errorf("result: got %+v, %v; want %+v", got, err, res)
@@ -182,6 +196,8 @@ func FuzzDecodeFrame(f *testing.F) {
 	f.Add(appendFrame(appendFrame(nil, frameEval, []byte("1+1")), frameResult, resultMsg{}.encode()))
 	f.Add(appendFrame(nil, frameComplete, completeMsg{pos: 2, line: "ab"}.encode()))
 	f.Add(appendFrame(nil, frameRefuse, refusalMsg{code: RefuseVersion, reason: "no"}.encode()))
+	f.Add(appendFrame(nil, frameCommand, commandMsg{name: "upgrade", args: []string{"0.2.0"}}.encode()))
+	f.Add(appendFrame(nil, frameError, errorMsg{code: errorStopping, text: "node kv@host is stopping"}.encode()))
 	f.Add([]byte("GET / HTTP/1.1\r\n"))
 	f.Add([]byte{0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -223,5 +239,9 @@ func decodePayload(f frame) {
 		decodeMatches(f.payload)
 	case frameResult:
 		decodeResult(f.payload)
+	case frameCommand:
+		decodeCommand(f.payload)
+	case frameError:
+		decodeError(f.payload)
 	}
 }
