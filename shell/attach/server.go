@@ -522,7 +522,7 @@ func (c *serverConn) handshake() (helloMsg, bool) {
 	// A node that is stopping has woken the read (see serveConn): it still
 	// tells the client why.
 	stopping := c.srv.ctx.Err() != nil
-	if !stopping && (errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)) {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || !stopping && errors.Is(err, os.ErrDeadlineExceeded) {
 		return helloMsg{}, false // gone before a word, or timed out: no one to answer
 	}
 	// The peer is checked before its hello is even parsed, so another user
