@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node"
 )
 
 // Object is a compiled module version that is not loaded yet, what Erlang
@@ -47,7 +49,7 @@ func (s *Server) compile(src *Source, chain []string) (*Object, error) {
 	if v.vsn == "" {
 		v.vsn = src.Hash
 	}
-	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{moduleKey(v.name)}))
+	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{node.ModuleKey(v.name)}))
 	if err != nil {
 		return nil, err
 	}
