@@ -54,7 +54,7 @@ func (s *Server) CompileAll(srcs []*Source) ([]*Object, error) {
 	b := make(batch, len(srcs))
 	s.mu.Lock()
 	for _, src := range srcs {
-		key := moduleKey(src.Name)
+		key := node.ModuleKey(src.Name)
 		m := s.mods[key]
 		if m == nil {
 			// Importers within the batch are given stubs of m, which must
@@ -77,10 +77,10 @@ func (s *Server) CompileAll(srcs []*Source) ([]*Object, error) {
 		obj, err := s.compileIn(src, b)
 		if err != nil {
 			errs = append(errs, err)
-			b[moduleKey(src.Name)].failed = true
+			b[node.ModuleKey(src.Name)].failed = true
 			continue
 		}
-		b[moduleKey(src.Name)].v = obj.v
+		b[node.ModuleKey(src.Name)].v = obj.v
 		objs[i] = obj
 	}
 	if len(errs) > 0 {
@@ -132,7 +132,7 @@ func (s *Server) InstallAll(objs []*Object, soft bool) (*Swap, error) {
 	seen := make(map[string]bool, len(objs))
 	var errs []error
 	for _, o := range objs {
-		key := moduleKey(o.v.name)
+		key := node.ModuleKey(o.v.name)
 		switch {
 		case o.installed:
 			errs = append(errs, fmt.Errorf("%w: %s vsn %s", ErrInstalled, o.v.name, o.v.vsn))
@@ -155,10 +155,10 @@ func (s *Server) InstallAll(objs []*Object, soft bool) (*Swap, error) {
 	for i, o := range objs {
 		o.installed = true
 		v := o.v
-		m := s.mods[moduleKey(v.name)]
+		m := s.mods[node.ModuleKey(v.name)]
 		if m == nil {
 			m = newModule(v.name)
-			s.mods[moduleKey(v.name)] = m
+			s.mods[node.ModuleKey(v.name)] = m
 		}
 		e := swapEntry{m: m, v: v, prevCur: m.cur.Load(), prevOld: m.old, res: &LoadResult{}}
 		if e.prevCur != nil {
@@ -267,7 +267,7 @@ type pending struct {
 // current version once the batch is installed, with the new version's
 // signatures, constants and types.
 func (b batch) symbols(name string) (map[string]reflect.Value, string, bool) {
-	p := b[moduleKey(name)]
+	p := b[node.ModuleKey(name)]
 	if p == nil || p.v == nil {
 		return nil, "", false
 	}
@@ -298,7 +298,7 @@ func (b batch) brokenImport(src *Source) string {
 func compileOrder(srcs []*Source) ([]int, error) {
 	index := make(map[string]int, len(srcs))
 	for i, src := range srcs {
-		key := moduleKey(src.Name)
+		key := node.ModuleKey(src.Name)
 		if _, dup := index[key]; dup {
 			return nil, fmt.Errorf("module %s given twice", src.Name)
 		}
@@ -338,7 +338,7 @@ func importedModules(src *Source) []string {
 		}
 		for _, is := range af.Imports {
 			if p, err := strconv.Unquote(is.Path.Value); err == nil {
-				out = append(out, moduleKey(path.Base(p)))
+				out = append(out, node.ModuleKey(path.Base(p)))
 			}
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node"
 )
 
 // Object is a compiled module version that is not loaded yet, what Erlang
@@ -55,7 +57,7 @@ func (s *Server) compileWith(src *Source, chain []string, b batch) (*Object, err
 	if v.vsn == "" {
 		v.vsn = src.Hash
 	}
-	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{moduleKey(v.name)}))
+	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{node.ModuleKey(v.name)}))
 	if err != nil {
 		return nil, err
 	}

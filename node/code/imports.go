@@ -9,6 +9,7 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/symbols"
 )
@@ -61,7 +62,7 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 		}
 		return nil
 	}
-	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {
+	if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
 	}
 	if syms, name, ok := v.batch.symbols(path.Base(ipath)); ok {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gexdev/gex/node"
@@ -233,7 +232,7 @@ func (w *Watcher) census(mods []Module) {
 	for _, p := range w.n.Processes() {
 		for i := range mods {
 			m := &mods[i]
-			if !strings.EqualFold(p.Module, m.Name) {
+			if !node.SameModule(p.Module, m.Name) {
 				continue
 			}
 			if p.Kind == "genserver" {
