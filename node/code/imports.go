@@ -47,11 +47,11 @@ func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version, chai
 
 func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string) error {
 	switch ipath {
-	case nodePath:
+	case interp.NodePath:
 		u.exports[nodeKey] = s.nodeSyms
 		u.pinned[nodeKey] = spawnSymbols(s.node, v)
 		return nil
-	case migratePath:
+	case interp.MigratePath:
 		u.exports[migrateKey] = symbols.Symbols[migrateKey]
 		return nil
 	}
@@ -72,7 +72,7 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 	syms, name, err := s.moduleSymbols(path.Base(ipath), chain)
 	if err != nil {
 		return fmt.Errorf("import %q: %w (a module may import the standard library, "+
-			"%s, %s and loaded modules)", ipath, err, nodePath, migratePath)
+			"%s, %s and loaded modules)", ipath, err, interp.NodePath, interp.MigratePath)
 	}
 	u.exports[ipath+"/"+name] = syms
 	return nil
