@@ -51,6 +51,38 @@ func Subscribe(cs *code.Server, f func(Event)) (cancel func()) {
 	}
 }
 
+// Notify is Subscribe with a channel: it returns a channel that receives
+// the events of cs, buffered for n of them, and what ends the subscription
+// and closes the channel. An event that finds the buffer full is dropped
+// rather than hold up the watcher: a console session busy with a long
+// evaluation misses notices, not reloads.
+func Notify(cs *code.Server, n int) (events <-chan Event, cancel func()) {
+	ch := make(chan Event, n)
+	var mu sync.Mutex // orders sends with the close
+	closed := false
+	unsubscribe := Subscribe(cs, func(ev Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			return // cancelled while this event was being published
+		}
+		select {
+		case ch <- ev:
+		default:
+		}
+	})
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			unsubscribe()
+			mu.Lock()
+			closed = true
+			close(ch)
+			mu.Unlock()
+		})
+	}
+}
+
 // Running returns the watcher of cs, or nil if none runs.
 func Running(cs *code.Server) *Watcher {
 	hubs.Lock()

@@ -389,3 +389,32 @@ func TestFlagStartLogs(t *testing.T) {
 	}
 	stop()
 }
+
+// TestNotify: a channel subscription gets the events, drops what finds it
+// full without holding up the watcher, and is closed by its cancel.
+func TestNotify(t *testing.T) {
+	f := newFixture(t, watch.Options{}, map[string]string{"kv.go": kvSrc("0", "")}, "kv")
+	events, cancel := watch.Notify(f.cs, 1)
+	for i := 1; i <= 2; i++ {
+		f.write("kv.go", kvSrc(strconv.Itoa(i), ""))
+		f.next() // the fixture's subscription: the reload is done
+	}
+	if ev := <-events; ev.Modules[0].Vsn != "1" {
+		t.Fatalf("first event on the channel: %v", ev)
+	}
+	select {
+	case ev := <-events:
+		t.Fatalf("an event that found the buffer full was kept: %v", ev)
+	default:
+	}
+	cancel()
+	cancel()
+	if _, ok := <-events; ok {
+		t.Fatal("channel open after cancel")
+	}
+	f.write("kv.go", kvSrc("3", ""))
+	f.next() // publishing to a cancelled subscription does not panic
+	if strings.Contains(f.log.String(), "panicked") {
+		t.Fatalf("log: %s", f.log)
+	}
+}
