@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gexdev/gex/node"
 )
@@ -103,6 +104,63 @@ func TestUpgrade(t *testing.T) {
 	}
 }
 
+// TestUpgradeUnderLoad: clients sending lines throughout the upgrade get
+// every line answered, in order, by the old code and then the new, never
+// the old again, and the numbering of the new code counts every line.
+func TestUpgradeUnderLoad(t *testing.T) {
+	o := start(t)
+	o.startTree(0)
+	const clients, maxLines = 4, 20000
+	stop := make(chan struct{})
+	errs := make(chan error, clients)
+	for range clients {
+		c := o.dial()
+		go func() { errs <- chat(c, stop, maxLines) }()
+	}
+	time.Sleep(20 * time.Millisecond) // let them talk to 0.2.0 a while
+	o.upgrade("next", []change{{"connection", "1"}, {"acceptor", "1"}}, "echo", "connection", "acceptor")
+	time.Sleep(20 * time.Millisecond) // and to 0.3.0
+	close(stop)
+	for range clients {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// chat sends numbered lines until stop is closed, after the new code has
+// answered at least once, or until max lines, and checks each answer.
+func chat(c *client, stop <-chan struct{}, max int) error {
+	upgraded := false
+	for i := 1; i <= max; i++ {
+		select {
+		case <-stop:
+			if upgraded {
+				return nil
+			}
+		default:
+		}
+		line := fmt.Sprintf("line %d", i)
+		c.conn.SetDeadline(time.Now().Add(wait))
+		if _, err := fmt.Fprintln(c.conn, line); err != nil {
+			return fmt.Errorf("%s: send %q: %v", c.addr(), line, err)
+		}
+		got, err := c.r.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("%s: answer to %q: %v", c.addr(), line, err)
+		}
+		got = strings.TrimSuffix(got, "\n")
+		switch {
+		case got == fmt.Sprintf("%d: LINE %d", i, i):
+			upgraded = true
+		case got == line && !upgraded:
+		default:
+			return fmt.Errorf("%s: %q answered %q (upgraded: %v)", c.addr(), line, got, upgraded)
+		}
+	}
+	return fmt.Errorf("%s: %d lines and the upgrade not seen to end", c.addr(), max)
+}
+
 func sameServers(a, b map[string]node.PID) bool {
 	if len(a) != len(b) {
 		return false
@@ -158,16 +216,21 @@ func TestKillConnection(t *testing.T) {
 
 // linkedFunc returns the one process linked to pid, other than those
 // named, that is a spawned function: a connection's guard is the one
-// linked to its server, its reader the other linked to the guard.
+// linked to its server, its reader the other linked to the guard. The
+// guard links in its own time, so it waits for one.
 func (o *octochat) linkedFunc(pid node.PID, not ...node.PID) node.PID {
 	o.t.Helper()
 	var found []node.PID
-	for _, l := range o.info(pid).Links {
-		in, err := o.n.Info(l)
-		if err == nil && in.Kind == "function" && !contains(not, l) {
-			found = append(found, l)
+	o.eventually(fmt.Sprintf("a function linked to %v", pid), func() bool {
+		found = found[:0]
+		for _, l := range o.info(pid).Links {
+			in, err := o.n.Info(l)
+			if err == nil && in.Kind == "function" && !contains(not, l) {
+				found = append(found, l)
+			}
 		}
-	}
+		return len(found) > 0
+	})
 	if len(found) != 1 {
 		o.t.Fatalf("%v is linked to functions %v, want one", pid, found)
 	}
