@@ -55,9 +55,11 @@ func accept(ln net.Listener, owner node.PID) {
 			continue
 		}
 		delay = 0
-		if err := node.Send(owner, c); err != nil {
+		if !node.IsAlive(owner) { // its guard is closing ln
 			c.Close()
+			return
 		}
+		node.Send(owner, c)
 	}
 }
 

@@ -94,6 +94,7 @@ func HandleInfo(msg any, state any) node.Result {
 	s := state.(map[string]any)
 	conn, ok := msg.(net.Conn)
 	if !ok {
+		node.Logger().Warn("acceptor: unexpected message", "msg", fmt.Sprint(msg))
 		return node.NoReply(s)
 	}
 	peer := conn.RemoteAddr().String()
