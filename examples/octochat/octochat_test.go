@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,12 +111,12 @@ func TestUpgrade(t *testing.T) {
 func TestUpgradeUnderLoad(t *testing.T) {
 	o := start(t)
 	o.startTree(0)
-	const clients, maxLines = 4, 20000
+	const clients = 4
 	stop := make(chan struct{})
 	errs := make(chan error, clients)
 	for range clients {
 		c := o.dial()
-		go func() { errs <- chat(c, stop, maxLines) }()
+		go func() { errs <- chat(c, stop) }()
 	}
 	time.Sleep(20 * time.Millisecond) // let them talk to 0.2.0 a while
 	o.upgrade("next", []change{{"connection", "1"}, {"acceptor", "1"}}, "echo", "connection", "acceptor")
@@ -128,11 +129,13 @@ func TestUpgradeUnderLoad(t *testing.T) {
 	}
 }
 
-// chat sends numbered lines until stop is closed, after the new code has
-// answered at least once, or until max lines, and checks each answer.
-func chat(c *client, stop <-chan struct{}, max int) error {
+// chat sends numbered lines until stop is closed, once the new code has
+// answered at least once, and checks each answer. It gives up after the
+// tests' bound.
+func chat(c *client, stop <-chan struct{}) error {
 	upgraded := false
-	for i := 1; i <= max; i++ {
+	deadline := time.Now().Add(wait)
+	for i := 1; time.Now().Before(deadline); i++ {
 		select {
 		case <-stop:
 			if upgraded {
@@ -158,7 +161,7 @@ func chat(c *client, stop <-chan struct{}, max int) error {
 			return fmt.Errorf("%s: %q answered %q (upgraded: %v)", c.addr(), line, got, upgraded)
 		}
 	}
-	return fmt.Errorf("%s: %d lines and the upgrade not seen to end", c.addr(), max)
+	return fmt.Errorf("%s: gave up after %v, upgraded: %v", c.addr(), wait, upgraded)
 }
 
 func sameServers(a, b map[string]node.PID) bool {
@@ -362,4 +365,40 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestGuardWhileStopping: a process spawned once the node is stopping
+// never runs, deferred calls and all, so a guard spawned then could not
+// close its socket; Guard closes it itself, or a reader blocked on it
+// would outlive the node.
+func TestGuardWhileStopping(t *testing.T) {
+	o := start(t)
+	if _, err := o.s.Load("wire"); err != nil {
+		t.Fatal(err)
+	}
+	guard := o.s.Exports()["wire/wire"]["Guard"].Interface().(func(io.Closer, ...node.PID) node.PID)
+	c := &closer{done: make(chan struct{})}
+	o.n.Spawn(func(p *node.Proc) {
+		o.n.Stop() // from a process it returns at once; the stop goes on
+		for i := 0; i < 1000 && o.n.IsAlive(o.n.Spawn(func(q *node.Proc) { q.Receive() })); i++ {
+			time.Sleep(time.Millisecond) // until a spawn no longer runs
+		}
+		guard(c, p.Self())
+	})
+	select {
+	case <-c.done:
+	case <-time.After(wait):
+		t.Fatal("a guard spawned while the node stopped did not close its socket")
+	}
+}
+
+// closer is an io.Closer that tells when it is closed.
+type closer struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func (c *closer) Close() error {
+	c.once.Do(func() { close(c.done) })
+	return nil
 }

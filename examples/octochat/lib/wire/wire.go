@@ -102,7 +102,14 @@ func read(conn net.Conn, server node.PID) {
 // exits, for whatever reason, closes c and exits with reason shutdown,
 // which ends the others (a process blocked on c sees c closed).
 func Guard(c io.Closer, pids ...node.PID) node.PID {
-	return node.Spawn(func(p *node.Proc) { guard(p, c, pids) })
+	pid := node.Spawn(func(p *node.Proc) { guard(p, c, pids) })
+	if !node.IsAlive(pid) {
+		// Gone already, or never run: a process spawned while the node
+		// stops does not run at all, so its deferred Close would not
+		// either. Both ways c is done with.
+		c.Close()
+	}
+	return pid
 }
 
 func guard(p *node.Proc, c io.Closer, pids []node.PID) {
