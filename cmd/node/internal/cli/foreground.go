@@ -64,12 +64,14 @@ func runForeground(e *env, args []string) int {
 	defer n.Stop()
 	cs := code.New(n, code.Options{Path: []string{dir}})
 	loadModules(e, cs, dir)
-	stopWatch, err := watching.Start(cs, n.Logger())
+	defer logReloads(cs, n.Logger())()
+	stopWatch, err := watching.Start(cs, nil) // logged by logReloads
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node foreground: %v\n", err)
 		return exitFail
 	}
 	defer stopWatch()
+	watchingLine(cs, n.Logger())
 
 	stopAsked := make(chan struct{})
 	var once sync.Once
