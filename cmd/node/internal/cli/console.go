@@ -28,7 +28,9 @@ path and loads its modules, as iex -S mix does: each file NAME.go and each
 directory NAME holding package NAME. Ctrl-D on an empty line leaves the
 console and stops the node gracefully; Ctrl-C interrupts the running
 evaluation. Type h at the prompt for help. With --watch, modules saved
-under DIR are reloaded (--watch=migrate: and their GenServers migrated).
+under DIR are reloaded (--watch=migrate: and their GenServers migrated),
+and this console and every attached one say what each reload did as it
+happens; the watch and unwatch helpers do the same from the prompt.
 
 Others can attach to the node with node attach, at most --max-sessions at
 once; they are told when the node stops.
