@@ -57,6 +57,7 @@ const (
 	bindingsPath = "gex.console"
 	varsPath     = "gex.console.vars"
 	tupleName    = "__gex_tuple"
+	importVars   = `import __gex_vars "` + varsPath + `"`
 )
 
 // An evaluator runs the Go input of one session in a yaegi interpreter.
@@ -81,6 +82,9 @@ type evaluator struct {
 	decls    []string       // type, func and import inputs, in order
 	inputs   int            // inputs given to in
 	generic  bool           // gen.Sources compiled into in
+	// varsImported is set once in imports the package through which
+	// variables are declared with values from outside it; see moveVars.
+	varsImported bool
 	trace    *traceWriter
 
 	// running is set while an interrupted run may still be using in,
@@ -232,6 +236,9 @@ func (e *evaluator) run(ctx context.Context, in Input) (result, error) {
 		return result{}, err
 	}
 	e.importFor(in.toks)
+	if err := e.singleValued(in.Src, p); err != nil {
+		return result{}, err
+	}
 	e.inputs++
 	switch p.kind {
 	case kindExpr:
@@ -291,29 +298,54 @@ func (e *evaluator) endsInError(src string, n int) bool {
 // The statements before it run first, as one body.
 func (e *evaluator) runBody(ctx context.Context, src string, p parsedGo) (result, error) {
 	last := p.stmts[len(p.stmts)-1]
-	from := p.offset(last.Pos())
 	if len(p.stmts) > 1 {
-		// A leading semicolon keeps the interpreter from reading a body
-		// that begins with var or type as declarations.
-		sp := span{src: ";" + src[:from], wrap: len(mainWrap) + 1, line: 1, col: 1}
-		if _, err := e.runStmts(ctx, sp, nil); err != nil {
+		if err := e.runLeading(ctx, src, p); err != nil {
 			return result{}, err
 		}
-		for _, st := range p.stmts[:len(p.stmts)-1] {
-			e.noteDecl(src, p, st)
-		}
 	}
+	return e.runStmt(ctx, src, p, last, len(src))
+}
+
+// runLeading runs the statements before the last as one body, or one by
+// one when the interpreter cannot type a declaration among them at the
+// top level (see defineInFunc), which none of them has run.
+func (e *evaluator) runLeading(ctx context.Context, src string, p parsedGo) error {
+	leading := p.stmts[:len(p.stmts)-1]
+	// A leading semicolon keeps the interpreter from reading a body
+	// that begins with var or type as declarations.
+	sp := span{src: ";" + src[:p.offset(p.stmts[len(leading)].Pos())], wrap: len(mainWrap) + 1, line: 1, col: 1}
+	_, err := e.runStmts(ctx, sp, nil, false)
+	if err != nil && untypedAtTop(err) {
+		for _, st := range leading {
+			if _, err := e.runStmt(ctx, src, p, st, p.offset(st.End())); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, st := range leading {
+		e.noteDecl(src, p, st)
+	}
+	return nil
+}
+
+// runStmt runs st, one of the statements p of src, which ends at end.
+func (e *evaluator) runStmt(ctx context.Context, src string, p parsedGo, st ast.Stmt, end int) (result, error) {
+	from := p.offset(st.Pos())
 	line, col := lineCol(src, from)
-	sp := span{src: src[from:], line: line, col: col, wrap: len(mainWrap)}
-	switch last.(type) {
+	sp := span{src: src[from:end], line: line, col: col, wrap: len(mainWrap)}
+	switch st.(type) {
 	case *ast.ExprStmt:
 		return e.runExpr(ctx, sp)
 	case *ast.DeclStmt:
 		sp.wrap = len(declWrap)
 	}
-	r, err := e.runStmts(ctx, sp, assignedNames(last))
+	r, err := e.runStmts(ctx, sp, assignedNames(st), declaresOnly(st))
 	if err == nil {
-		e.noteDecl(src, p, last)
+		e.noteDecl(src, p, st)
 	}
 	return r, err
 }
@@ -334,7 +366,7 @@ func (e *evaluator) noteDecl(src string, p parsedGo, st ast.Stmt) {
 // runDecls runs declarations, or a whole file, and shows the variables
 // they declare.
 func (e *evaluator) runDecls(ctx context.Context, sp span, p parsedGo) (result, error) {
-	r, err := e.runStmts(ctx, sp, p.assigned)
+	r, err := e.runStmts(ctx, sp, p.assigned, declsOnly(p))
 	if err != nil {
 		return r, err
 	}
@@ -349,14 +381,21 @@ func (e *evaluator) runDecls(ctx context.Context, sp span, p parsedGo) (result, 
 
 // runStmts runs the statements or declarations sp, then shows the
 // variables assigned, with Go's convention for an error when the last
-// variable's type is error.
-func (e *evaluator) runStmts(ctx context.Context, sp span, assigned []string) (result, error) {
+// variable's type is error. declares says sp only declares the
+// variables assigned, which may then be declared by defineInFunc.
+func (e *evaluator) runStmts(ctx context.Context, sp span, assigned []string, declares bool) (result, error) {
 	prog, err := e.compile(sp.src)
-	if err != nil {
+	switch {
+	case err != nil && declares && len(assigned) > 0 && untypedAtTop(err):
+		if err := e.defineInFunc(ctx, sp, assigned); err != nil {
+			return result{}, err
+		}
+	case err != nil:
 		return result{}, positionError(err, sp)
-	}
-	if _, err := e.exec(ctx, prog, sp); err != nil {
-		return result{}, err
+	default:
+		if _, err := e.exec(ctx, prog, sp); err != nil {
+			return result{}, err
+		}
 	}
 	if len(assigned) == 0 {
 		return result{}, nil
@@ -385,7 +424,7 @@ func (e *evaluator) compile(src string) (prog *yaegi.Program, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			e.broken = true
-			err = fmt.Errorf("%v", v)
+			err = compilePanic{v}
 		}
 	}()
 	return e.in.Compile(src)
@@ -585,6 +624,7 @@ func (e *evaluator) recycle(vars map[string]reflect.Value) error {
 	if err := moveVars(in, vars); err != nil {
 		return err
 	}
+	e.varsImported = len(vars) > 0
 	for _, d := range e.decls {
 		// A declaration that no longer compiles, say a function of a
 		// variable since redeclared with another type, is dropped, as
@@ -623,7 +663,7 @@ func moveVars(in *yaegi.Interpreter, vars map[string]reflect.Value) error {
 	if err := in.Use(yaegi.Exports{varsPath + "/vars": syms}); err != nil {
 		return err
 	}
-	if _, err := in.Eval(`import __gex_vars "` + varsPath + `"`); err != nil {
+	if _, err := in.Eval(importVars); err != nil {
 		return err
 	}
 	_, err := in.Eval(b.String())
@@ -722,6 +762,15 @@ func (p *parsedGo) parseDecls(src string) bool {
 
 // offset is the offset in the input of pos, a position in p.root.
 func (p parsedGo) offset(pos token.Pos) int { return p.fset.Position(pos).Offset - p.wrap }
+
+// inputOffset is offset for any kind of input: an expression is parsed
+// as typed, though the interpreter wraps it.
+func (p parsedGo) inputOffset(pos token.Pos) int {
+	if p.kind == kindExpr {
+		return p.fset.Position(pos).Offset
+	}
+	return p.offset(pos)
+}
 
 // declare fills in p for f, src's declarations.
 func (p *parsedGo) declare(f *ast.File, src string) {

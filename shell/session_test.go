@@ -172,6 +172,50 @@ func TestSessionVariablesSurviveRecycling(t *testing.T) {
 	)
 }
 
+func TestSessionIndexOfCompiledValue(t *testing.T) {
+	// The interpreter cannot declare r0 := regs[0] at the top level when
+	// regs's type is a compiled package's (see defineInFunc); what the
+	// session declares instead keeps its type and value across
+	// interpreters, and each line still runs once.
+	s := testSession(t, SessionOptions{RecycleAfter: 2})
+	expect(t, s,
+		`regs := strings.Fields("a b")`, `[]string{"a", "b"}`+"\n",
+		"n := 0", "0\n",
+		"r0, r1 := regs[0], regs[1]", `"a", "b"`+"\n",
+		"r0 + r1", `"ab"`+"\n",
+		`var rv = regs[1]`, `"b"`+"\n",
+		"es := errors.Unwrap(fmt.Errorf(\"%w\", io.EOF)); n++; x := regs[0] + regs[1]; x", `"ab"`+"\n",
+		"n", "1\n",
+	)
+	for range 3 {
+		expect(t, s, "r0 + r1 + rv + x", `"abbab"`+"\n")
+	}
+	expect(t, s,
+		"r9 := regs[9]", "** (panic) reflect: slice index out of range\n    (input) at 1:1\n",
+		"r9", "** (error) 1:1: undefined: r9\n",
+		"n++; r9 := regs[9]", "** (panic) reflect: slice index out of range\n    (input) at 1:6\n",
+		"n", "2\n",
+	)
+}
+
+func TestSessionSingleValue(t *testing.T) {
+	// The interpreter takes a call's first result where Go wants one
+	// value; the session refuses such input, as Go does, before it runs.
+	s := testSession(t, SessionOptions{})
+	expect(t, s,
+		"n := 0", "0\n",
+		"func two() (int, int) { n++; return 1, 2 }", "",
+		"x := two()", "** (error) 1:6: assignment mismatch: 1 variable but two returns 2 values\n",
+		"two()[0]", "** (error) 1:1: multiple-value two() (2 results) in single-value context\n",
+		"n++; y := 1 + (two()).x", "** (error) 1:16: multiple-value two() (2 results) in single-value context\n",
+		"n", "0\n",
+		"a, b := two()", "1, 2\n",
+		"len(strconv.Itoa(a))", "1\n",
+		`[]byte("ab")[1]`, "uint8(98)\n",
+		"time.Now().Unix() > 0", "true\n",
+	)
+}
+
 func TestSessionInterrupt(t *testing.T) {
 	s := testSession(t, SessionOptions{})
 	expect(t, s, "x := 41", "41\n")
