@@ -85,7 +85,7 @@ type evaluator struct {
 	// varsImported is set once in imports the package through which
 	// variables are declared with values from outside it; see moveVars.
 	varsImported bool
-	trace    *traceWriter
+	trace        *traceWriter
 
 	// running is set while an interrupted run may still be using in,
 	// and closed when it ends; snap holds copies of the variables as
