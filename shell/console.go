@@ -34,6 +34,12 @@ type ConsoleOptions struct {
 	// signal.Notify; without it Ctrl-C during an evaluation does what the
 	// process's signal handling says.
 	Interrupts <-chan os.Signal
+
+	// Log, if set, is the writer of the log of a node in this process;
+	// while Run runs with line editing on, log lines go through the line
+	// editor to Stderr, so that one that comes while a line is being typed
+	// does not break it. Log must write to Stderr.
+	Log *LogWriter
 }
 
 // Console is the line-editing front end of an Engine: it reads lines
@@ -47,11 +53,13 @@ type ConsoleOptions struct {
 // The notices of an Engine that is a Notifier (a reload on save) are
 // shown while Run runs, as they come: at the prompt, readline clears the
 // line being typed, prints the notice and draws the prompt and the line
-// again below it, the cursor where it was.
+// again below it, the cursor where it was. So are log lines written to
+// ConsoleOptions.Log.
 type Console struct {
 	eng     Engine
 	opts    ConsoleOptions
 	rl      *readline.Instance
+	editing bool   // Stdin is a terminal: lines are edited
 	restore func() // puts the terminal back as it was
 }
 
@@ -92,7 +100,7 @@ func NewConsole(eng Engine, opts ConsoleOptions) (*Console, error) {
 		restore()
 		return nil, err
 	}
-	return &Console{eng: eng, opts: opts, rl: rl, restore: restore}, nil
+	return &Console{eng: eng, opts: opts, rl: rl, editing: cfg.FuncIsTerminal(), restore: restore}, nil
 }
 
 // prepareHistory creates the history file, readable by its owner alone
@@ -163,6 +171,11 @@ func (c *Console) Run(ctx context.Context) error {
 	if n, ok := c.eng.(Notifier); ok {
 		stop := c.showNotices(n.Notices())
 		defer stop()
+	}
+	if c.opts.Log != nil && c.editing {
+		// readline's Stderr writes to Stderr, clearing and redrawing the
+		// line being typed around what it writes while a line is read.
+		defer c.opts.Log.through(c.rl.Stderr())()
 	}
 	for ctx.Err() == nil {
 		c.rl.SetPrompt(c.eng.Prompt())

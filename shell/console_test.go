@@ -192,3 +192,24 @@ func eventually(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestConsoleLogWithoutLineEditing(t *testing.T) {
+	// Read from a pipe, the console edits no line: log lines go to
+	// Stderr as they are, during Run and after it.
+	var stderr bytes.Buffer
+	log := NewLogWriter(&stderr)
+	eng := &consoleEngine{prompt: "gex> "}
+	c, err := NewConsole(eng, ConsoleOptions{Stdin: strings.NewReader("a\n"), Stdout: io.Discard, Stderr: &stderr, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(log, "before\n")
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	io.WriteString(log, "after\n")
+	if got := stderr.String(); got != "before\nafter\n" {
+		t.Errorf("stderr = %q", got)
+	}
+}

@@ -136,3 +136,27 @@ func TestAttachedWatchHelpers(t *testing.T) {
 		t.Errorf("the daemon's log lacks the compile error:\n%s", log)
 	}
 }
+
+// TestConsoleLogWhileTyping: in node console, a log line that comes while
+// a line is half typed is written as a notice is: the line being typed is
+// cleared, the log line printed, and below it the prompt and the line as
+// typed drawn again; the line, finished, runs.
+func TestConsoleLogWhileTyping(t *testing.T) {
+	rundir, err := os.MkdirTemp("", "gexrt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(rundir)
+	term := startTerminal(t, []string{"HOME=" + t.TempDir(), "NO_COLOR=1", "XDG_STATE_HOME=", "GEX_HISTORY=", "GEX_RUNTIME_DIR=" + rundir},
+		"console", t.TempDir(), "--name", "logging")
+	term.expect(`gex\(logging@[^)]+\)1> `)
+	term.typ(`node.Spawn(func(p *node.Proc) { for i := 0; i < 200; i++ { node.Logger().Info("tick", "n", i); time.Sleep(20 * time.Millisecond) } })` + "\r")
+	term.expect(`#PID<0\.\d+\.0>`)
+	term.expect(`\)2> `)
+	term.typ("40 +")
+	term.expect(`40 \+`) // echoed: the line is being typed
+	term.expect(`\x1b\[2K\r\d\d:\d\d:\d\d\.\d{3} \[info\] tick n=\d+\r\ngex\([^)]+\)2> 40 \+`)
+	term.typ(" 2\r")
+	term.expect(`\r\n42\r\n`)
+	term.expect(`\)3> `)
+}

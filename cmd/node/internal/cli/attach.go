@@ -46,7 +46,7 @@ func runAttach(e *env, args []string) int {
 		fmt.Fprintf(w, "Attached to node %s (pid %d) - Ctrl-D detaches, the node keeps running\n", c.Node().Name, c.Node().PID)
 	}
 	// The console ends as soon as the connection does, idle or not.
-	err = runConsoleOn(e, c, intro, c.Done())
+	err = runConsoleOn(e, c, nil, intro, c.Done())
 	if cerr := c.Err(); errors.Is(cerr, attach.ErrNodeStopped) {
 		fmt.Fprintf(e.stderr, "node %s stopped\n", c.Node().Name)
 		return exitStopped
@@ -63,8 +63,9 @@ func runAttach(e *env, args []string) int {
 // runConsoleOn runs a Console on the terminal over eng until Ctrl-D, or
 // until the process is asked to terminate (SIGTERM, SIGHUP) or stop is
 // closed, which end it as Ctrl-D does. Interrupts (Ctrl-C) cancel eng's
-// running evaluation.
-func runConsoleOn(e *env, eng shell.Engine, intro func(io.Writer), stop <-chan struct{}) error {
+// running evaluation. log, if not nil, is the log of a node in this
+// process, shown through the console's line editor.
+func runConsoleOn(e *env, eng shell.Engine, log *shell.LogWriter, intro func(io.Writer), stop <-chan struct{}) error {
 	interrupts := make(chan os.Signal, 1)
 	stopInterrupts := e.notify(interrupts, os.Interrupt)
 	defer stopInterrupts()
@@ -74,6 +75,7 @@ func runConsoleOn(e *env, eng shell.Engine, intro func(io.Writer), stop <-chan s
 		Stderr:      e.stderr,
 		HistoryFile: historyFile(e.getenv),
 		Interrupts:  interrupts,
+		Log:         log,
 	})
 	if err != nil {
 		return err

@@ -65,7 +65,9 @@ func runConsole(e *env, args []string) int {
 		return exitFail
 	}
 
-	n, err := node.Start(node.Options{Name: *name, Logger: slog.New(shell.NewLogHandler(e.stderr, nil))})
+	// The log is written through the console's line editor once it runs.
+	log := shell.NewLogWriter(e.stderr)
+	n, err := node.Start(node.Options{Name: *name, Logger: slog.New(shell.NewLogHandler(log, nil))})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
@@ -93,7 +95,7 @@ func runConsole(e *env, args []string) int {
 	}
 	defer srv.Close()
 
-	if err := console(e, n, cs, dir, loaded, stopAsked); err != nil {
+	if err := console(e, n, cs, dir, loaded, log, stopAsked); err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
 	}
@@ -177,15 +179,15 @@ func moduleName(ent os.DirEntry) (string, bool) {
 }
 
 // console runs the console on n until Ctrl-D, until the process is asked
-// to terminate, or until stop is closed (node stop).
-func console(e *env, n *node.Node, cs *code.Server, dir string, loaded []code.ModuleInfo, stop <-chan struct{}) error {
+// to terminate, or until stop is closed (node stop). log is n's log.
+func console(e *env, n *node.Node, cs *code.Server, dir string, loaded []code.ModuleInfo, log *shell.LogWriter, stop <-chan struct{}) error {
 	color := shell.ColorFor(e.stdout, e.getenv)
 	s, err := shell.NewSession(n, cs, shell.SessionOptions{Color: color, Width: termWidth(e.stdout)})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return runConsoleOn(e, s, func(w io.Writer) { banner(w, n, cs, dir, loaded) }, stop)
+	return runConsoleOn(e, s, log, func(w io.Writer) { banner(w, n, cs, dir, loaded) }, stop)
 }
 
 // banner introduces the console, as iex does: the node, the modules
