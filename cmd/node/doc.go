@@ -69,7 +69,10 @@
 // running node, as iex --remsh is, with a session of its own: completion,
 // colors and helpers as in node console, history kept on the client's
 // side. Ctrl-C interrupts that console's evaluation, even while a long
-// result is printing; Ctrl-D detaches and leaves the node running. When
+// result is printing; Ctrl-D detaches and leaves the node running. Each
+// reload the node does on save (--watch, or the watch helper in any
+// console) shows in every attached console as it happens, above the line
+// being typed. When
 // the node stops, an attached console, at its prompt or in an evaluation,
 // prints "node NAME stopped" at once and exits with status 3. node
 // console serves the socket too, so others can attach to it. Each

@@ -24,6 +24,10 @@ attached at once. History is kept here, as for node console.
 Ctrl-C interrupts this console's running evaluation, never the node; Ctrl-D
 on an empty line detaches and leaves the node running.
 
+Each reload the node does on save (node start --watch, node console
+--watch, or the watch helper in any console) is shown in this console as
+it happens, above the line being typed, which is drawn again as it was.
+
 When the node stops while attached, at the prompt or during an evaluation,
 attach says "node NAME stopped" at once and exits with status 3.
 `,
