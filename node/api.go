@@ -95,7 +95,8 @@ func Send(dest Dest, msg any) error {
 	return n.Send(dest, msg)
 }
 
-// Spawn starts f in a new process; see Node.Spawn.
+// Spawn starts f in a new process; see Node.Spawn, also for a spawn
+// while the node is stopping: f runs, and its first Receive ends it.
 func Spawn(f func(p *Proc)) PID { return mustCallerNode().Spawn(f) }
 
 // SpawnLink starts f in a new process linked to the calling one; see

@@ -28,6 +28,13 @@ type SpawnOptions struct {
 }
 
 // Spawn starts f in a new process and returns its PID.
+//
+// While the node is stopping, the new process is dead from the start,
+// killed, and f runs all the same: its first Receive (or ReceiveTimeout)
+// ends it, running its deferred calls, so a function that is handed a
+// resource and closes it in a defer closes it then too. Linked to a
+// live process, it ends that one with reason Killed, as a process that
+// is gone does.
 func (n *Node) Spawn(f func(p *Proc)) PID {
 	return n.SpawnOpts(f, SpawnOptions{})
 }
@@ -54,7 +61,14 @@ func (n *Node) SpawnOpts(f func(p *Proc), opts SpawnOptions) PID {
 	}
 	p.active = true
 	if !n.admit(p) {
-		return p.pid // never runs: the node is going down
+		// The node is stopping, and p is dead already (killed). f runs
+		// all the same, so that what it defers runs: a resource handed
+		// to it, that it closes on its way out, is not left open. Its
+		// first Receive ends it. Stop does not wait for it, since it may
+		// be past waiting; a function that never receives and blocks
+		// runs on, as a killed process blocked outside Receive does.
+		go p.runFunc(f)
+		return p.pid
 	}
 	if opts.Link && parent != nil {
 		link(parent, p)

@@ -312,6 +312,54 @@ func TestStopFromInsideAProcess(t *testing.T) {
 	}
 }
 
+// lateSpawn spawns, on n, which is stopping or stopped, a function that
+// is handed a resource (done) and closes it in a defer, and reports
+// whether it ran, its first Receive ended it and ran the defer, and its
+// process is dead.
+func lateSpawn(n *Node) error {
+	ran, done := make(chan bool, 2), make(chan struct{})
+	pid := n.Spawn(func(p *Proc) {
+		defer close(done)
+		ran <- p.Node().IsAlive(p.Self())
+		p.Receive()
+		ran <- true
+	})
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		return errors.New("a function spawned while the node stopped did not run its deferred call")
+	}
+	alive := <-ran
+	switch {
+	case alive:
+		return errors.New("the process of a spawn while the node stopped is alive")
+	case len(ran) > 0:
+		return errors.New("Receive returned in a process spawned while the node stopped")
+	case n.IsAlive(pid):
+		return fmt.Errorf("%v is alive", pid)
+	}
+	return nil
+}
+
+func TestSpawnWhileStopping(t *testing.T) {
+	n, _ := testNode(t)
+	stopping := make(chan error, 1)
+	n.Spawn(func(p *Proc) {
+		n.Stop() // from a process it returns at once; the stop goes on
+		for i := 0; i < 1000 && n.IsAlive(n.Spawn(func(q *Proc) { q.Receive() })); i++ {
+			time.Sleep(time.Millisecond) // until the node admits no process
+		}
+		stopping <- lateSpawn(n)
+	})
+	if err := <-stopping; err != nil {
+		t.Errorf("while stopping: %v", err)
+	}
+	<-n.Done()
+	if err := lateSpawn(n); err != nil {
+		t.Errorf("once stopped: %v", err)
+	}
+}
+
 func TestAs(t *testing.T) {
 	n, _ := testNode(t)
 	shell, out := inbox(n) // traps exits
