@@ -26,6 +26,11 @@ import (
 // variables are declared from what they point to, which has the
 // statement's static types: k := errs[0] declares an error.
 
+//
+// Other statements the first pass cannot type, as if q := regs[0]; ...,
+// whose variables Go scopes to the statement, run in a function literal
+// as they are.
+
 // definitionLoop is the interpreter's message when its first pass gives
 // up on a declaration whose type it cannot tell.
 const definitionLoop = "constant definition loop"
@@ -42,17 +47,33 @@ func untypedAtTop(err error) bool {
 	return errors.As(err, &p) || strings.Contains(err.Error(), definitionLoop)
 }
 
-// declaresOnly reports whether st only declares variables: a := or a
-// var declaration.
-func declaresOnly(st ast.Stmt) bool {
+// A fallback is how statements run when the interpreter cannot type
+// them at the top level.
+type fallback int
+
+const (
+	fallbackNone    fallback = iota // they fail
+	fallbackDeclare                 // by defineInFunc: they only declare variables
+	fallbackScoped                  // by runInFunc: one statement, whose variables are its own
+)
+
+// fallbackFor returns the fallback of st, run on its own: a := or a var
+// declaration declares the session's variables; a type or const
+// declaration has none, since the session's types and constants are
+// the interpreter's; another statement's variables are scoped to it.
+func fallbackFor(st ast.Stmt) fallback {
 	switch st := st.(type) {
 	case *ast.AssignStmt:
-		return st.Tok == token.DEFINE
+		if st.Tok == token.DEFINE {
+			return fallbackDeclare
+		}
 	case *ast.DeclStmt:
-		g, ok := st.Decl.(*ast.GenDecl)
-		return ok && g.Tok == token.VAR
+		if g, ok := st.Decl.(*ast.GenDecl); ok && g.Tok == token.VAR {
+			return fallbackDeclare
+		}
+		return fallbackNone
 	}
-	return false
+	return fallbackScoped
 }
 
 // declsOnly reports whether the declarations of p are var declarations
@@ -134,4 +155,22 @@ func inputFrame(frames []string, sp span) []string {
 	}
 	line, col := sp.pos(1, sp.wrap+1)
 	return append(frames, fmt.Sprintf("(input) at %d:%d", line, col))
+}
+
+// runInFunc runs the statement sp in a function literal; see
+// defineInFunc.
+func (e *evaluator) runInFunc(ctx context.Context, sp span) error {
+	// The semicolon: see runExpr.
+	const head = ";func() {"
+	fn := span{src: head + sp.src + "\n}()", wrap: len(mainWrap) + len(head), line: sp.line, col: sp.col}
+	prog, err := e.compile(fn.src)
+	if err != nil {
+		return positionError(err, fn)
+	}
+	_, err = e.exec(ctx, prog, fn)
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		pe.Frames = inputFrame(pe.Frames, sp)
+	}
+	return err
 }

@@ -260,7 +260,11 @@ func (e *evaluator) runExpr(ctx context.Context, sp span) (result, error) {
 	prog, err := e.compile(tuple.src)
 	if err != nil {
 		// A call of a function without results, or an error the user
-		// should see in the source as typed.
+		// should see in the source as typed. The semicolon keeps the
+		// interpreter from reading func() { ... }() as a declaration:
+		// it would then declare it as the body of main, which it runs
+		// again after every later input (yaegi 0.16.1).
+		sp.src, sp.wrap = ";"+sp.src, sp.wrap+1
 		prog, err = e.compile(sp.src)
 		if err != nil {
 			return result{}, positionError(err, sp)
@@ -314,7 +318,7 @@ func (e *evaluator) runLeading(ctx context.Context, src string, p parsedGo) erro
 	// A leading semicolon keeps the interpreter from reading a body
 	// that begins with var or type as declarations.
 	sp := span{src: ";" + src[:p.offset(p.stmts[len(leading)].Pos())], wrap: len(mainWrap) + 1, line: 1, col: 1}
-	_, err := e.runStmts(ctx, sp, nil, false)
+	_, err := e.runStmts(ctx, sp, nil, fallbackNone)
 	if err != nil && untypedAtTop(err) {
 		for _, st := range leading {
 			if _, err := e.runStmt(ctx, src, p, st, p.offset(st.End())); err != nil {
@@ -343,7 +347,7 @@ func (e *evaluator) runStmt(ctx context.Context, src string, p parsedGo, st ast.
 	case *ast.DeclStmt:
 		sp.wrap = len(declWrap)
 	}
-	r, err := e.runStmts(ctx, sp, assignedNames(st), declaresOnly(st))
+	r, err := e.runStmts(ctx, sp, assignedNames(st), fallbackFor(st))
 	if err == nil {
 		e.noteDecl(src, p, st)
 	}
@@ -366,7 +370,11 @@ func (e *evaluator) noteDecl(src string, p parsedGo, st ast.Stmt) {
 // runDecls runs declarations, or a whole file, and shows the variables
 // they declare.
 func (e *evaluator) runDecls(ctx context.Context, sp span, p parsedGo) (result, error) {
-	r, err := e.runStmts(ctx, sp, p.assigned, declsOnly(p))
+	fb := fallbackNone
+	if declsOnly(p) {
+		fb = fallbackDeclare
+	}
+	r, err := e.runStmts(ctx, sp, p.assigned, fb)
 	if err != nil {
 		return r, err
 	}
@@ -381,13 +389,17 @@ func (e *evaluator) runDecls(ctx context.Context, sp span, p parsedGo) (result, 
 
 // runStmts runs the statements or declarations sp, then shows the
 // variables assigned, with Go's convention for an error when the last
-// variable's type is error. declares says sp only declares the
-// variables assigned, which may then be declared by defineInFunc.
-func (e *evaluator) runStmts(ctx context.Context, sp span, assigned []string, declares bool) (result, error) {
+// variable's type is error. fb says how sp may run when the
+// interpreter cannot type it at the top level.
+func (e *evaluator) runStmts(ctx context.Context, sp span, assigned []string, fb fallback) (result, error) {
 	prog, err := e.compile(sp.src)
 	switch {
-	case err != nil && declares && len(assigned) > 0 && untypedAtTop(err):
+	case err != nil && fb == fallbackDeclare && len(assigned) > 0 && untypedAtTop(err):
 		if err := e.defineInFunc(ctx, sp, assigned); err != nil {
+			return result{}, err
+		}
+	case err != nil && fb == fallbackScoped && untypedAtTop(err):
+		if err := e.runInFunc(ctx, sp); err != nil {
 			return result{}, err
 		}
 	case err != nil:

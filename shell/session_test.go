@@ -198,6 +198,35 @@ func TestSessionIndexOfCompiledValue(t *testing.T) {
 	)
 }
 
+func TestSessionFuncLiteralCallRunsOnce(t *testing.T) {
+	// Input that begins with func is read by the interpreter as a
+	// declaration first; func() { ... }() must run once, not again with
+	// every later input.
+	s := testSession(t, SessionOptions{})
+	expect(t, s,
+		"n := 0", "0\n",
+		"func() { n++ }()", "",
+		"n", "1\n",
+		"func() { n++ }(); n", "2\n",
+		"n", "2\n",
+	)
+}
+
+func TestSessionScopedStatementOfCompiledValue(t *testing.T) {
+	// if, switch and for declare variables of their own, which the
+	// interpreter's top level cannot type when they index a compiled
+	// package's value; they run, and their variables stay theirs.
+	s := testSession(t, SessionOptions{})
+	expect(t, s,
+		`regs := strings.Fields("a b")`, `[]string{"a", "b"}`+"\n",
+		`if q := regs[1]; q == "b" { fmt.Println("found", q) }`, "found b\n",
+		`switch q := regs[0]; q { case "a": fmt.Println("A") }`, "A\n",
+		"q", "** (error) 1:1: undefined: q\n",
+		"if q := regs[0]; q != \"\" {\n  fmt.Println(zz)\n}", "** (error) 2:15: undefined: zz\n",
+		`if q := regs[5]; q != "" {}`, "** (panic) reflect: slice index out of range\n    (input) at 1:1\n",
+	)
+}
+
 func TestSessionSingleValue(t *testing.T) {
 	// The interpreter takes a call's first result where Go wants one
 	// value; the session refuses such input, as Go does, before it runs.
