@@ -24,7 +24,9 @@
 // A line of several statements shows the value of its last, as IEx
 // does (a := 1; b := 2; a + b shows 3). Go's convention for a last
 // result of type error is applied by the static types: (PID, error)
-// shows the PID or the error, (int, any) both values. Input over 64 KiB
+// shows the PID or the error, (int, any) both values. A call of several
+// results where Go takes one value, as in f()[0] or x := f(), is refused
+// as Go's compiler refuses it, before anything runs. Input over 64 KiB
 // is refused before the interpreter sees it.
 //
 // Results are printed by package printer, as Go composite literals, in
@@ -51,5 +53,7 @@
 // Notifier has news that will not wait for the next answer: each session
 // hears of every reload its node's watcher does on save (the watch
 // helper, node console --watch), and the Console prints the line at once,
-// above the line being typed, which it draws again as it was.
+// above the line being typed, which it draws again as it was. The log of
+// a node in the same process, written to a LogWriter the Console is
+// given, is shown the same way.
 package shell
