@@ -36,9 +36,9 @@ type ConsoleOptions struct {
 	Interrupts <-chan os.Signal
 
 	// Log, if set, is the writer of the log of a node in this process;
-	// while Run runs with line editing on, log lines go through the line
-	// editor to Stderr, so that one that comes while a line is being typed
-	// does not break it. Log must write to Stderr.
+	// while Run reads a line with line editing on, log lines go through
+	// the line editor to Stderr, so that one that comes while a line is
+	// being typed does not break it. Log must write to Stderr.
 	Log *LogWriter
 }
 
@@ -172,14 +172,9 @@ func (c *Console) Run(ctx context.Context) error {
 		stop := c.showNotices(n.Notices())
 		defer stop()
 	}
-	if c.opts.Log != nil && c.editing {
-		// readline's Stderr writes to Stderr, clearing and redrawing the
-		// line being typed around what it writes while a line is read.
-		defer c.opts.Log.through(c.rl.Stderr())()
-	}
 	for ctx.Err() == nil {
 		c.rl.SetPrompt(c.eng.Prompt())
-		line, err := c.rl.Readline()
+		line, err := c.readLine()
 		switch {
 		case errors.Is(err, readline.ErrInterrupt):
 			// Ctrl-C at the prompt: drop the line and what came before it.
@@ -197,6 +192,18 @@ func (c *Console) Run(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// readLine reads a line. Meanwhile the log goes through the line
+// editor: readline's Stderr writes to Stderr, clearing and redrawing the
+// line being typed around what it writes. Not during an evaluation: the
+// editor would draw the prompt again under each log line, as if the
+// evaluation had ended.
+func (c *Console) readLine() (string, error) {
+	if c.opts.Log != nil && c.editing {
+		defer c.opts.Log.through(c.rl.Stderr())()
+	}
+	return c.rl.Readline()
 }
 
 // showNotices shows notices as they come, until the channel is closed or
