@@ -24,12 +24,10 @@ import (
 // declaration the first pass cannot type is run in a function literal
 // that returns pointers to the variables it declares, and the session's
 // variables are declared from what they point to, which has the
-// statement's static types: k := errs[0] declares an error.
-
-//
-// Other statements the first pass cannot type, as if q := regs[0]; ...,
-// whose variables Go scopes to the statement, run in a function literal
-// as they are.
+// statement's static types: k := errs[0] declares an error. Other
+// statements the first pass cannot type, as if q := regs[0]; ..., whose
+// variables Go scopes to the statement, run in a function literal as
+// they are.
 
 // definitionLoop is the interpreter's message when its first pass gives
 // up on a declaration whose type it cannot tell.
@@ -145,10 +143,10 @@ func (e *evaluator) defineInFunc(ctx context.Context, sp span, names []string) e
 	return err
 }
 
-// inputFrame replaces the frames of defineInFunc's function literal and
-// of its call, the last two of a panic's frames, which the interpreter
-// reports at positions of its own, with the frame of the statement as
-// typed.
+// inputFrame replaces the frames of the function literal of
+// defineInFunc or runInFunc and of its call, the last two of a panic's
+// frames, which the interpreter reports at positions of its own, with
+// the frame of the statement as typed.
 func inputFrame(frames []string, sp span) []string {
 	for n := 0; n < 2 && len(frames) > 0 && strings.HasPrefix(frames[len(frames)-1], "main.func at "); n++ {
 		frames = frames[:len(frames)-1]
