@@ -125,6 +125,7 @@ type codeChange struct {
 	module string
 	oldVsn string
 	extra  any
+	cb     *Callbacks // whose CodeChange runs; nil: the module's current version's
 }
 
 type traceReq struct {
@@ -295,6 +296,9 @@ func (p *process) migrate(req codeChange) (state any, vsn string, err error) {
 		return nil, "", fmt.Errorf("change_code %v: process runs module %s, not %s", p.pid, p.srv.mod.Name(), req.module)
 	}
 	cb := p.srv.mod.Callbacks()
+	if req.cb != nil {
+		cb = req.cb
+	}
 	if cb.CodeChange == nil {
 		return p.srv.state, cb.Vsn, nil
 	}

@@ -92,12 +92,14 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, &ConfigError{File: file, Msg: err.Error()}
 	}
-	if un := md.Undecoded(); len(un) > 0 {
-		keys := make([]string, len(un))
-		for i, k := range un {
-			keys[i] = k.String()
+	var unknown []string
+	for _, k := range md.Undecoded() {
+		if !slices.Contains(k, "args") { // the values of args are any: tables inside are data
+			unknown = append(unknown, k.String())
 		}
-		return nil, &ConfigError{File: file, Msg: "unknown keys: " + strings.Join(keys, ", ")}
+	}
+	if len(unknown) > 0 {
+		return nil, &ConfigError{File: file, Msg: "unknown keys: " + strings.Join(unknown, ", ")}
 	}
 	c.file = file
 	if err := c.check(); err != nil {

@@ -236,3 +236,7 @@ func editRelup(t testing.TB, p *project, old, new string) {
 	writeFile(t, file, strings.Replace(string(b), old, new, 1))
 	os.Remove(p.file("0.2.0", TarballFile(p.name)))
 }
+
+func bootFor(p *project, n *node.Node) (*Handler, error) {
+	return Boot(p.root, p.name, "0.1.0", n, code.New(n, code.Options{}))
+}

@@ -114,15 +114,15 @@ func (r *Report) Format(w io.Writer) {
 
 // failProcs records that the step failed: the processes named in err with
 // the reason; every other one kept its old code and state.
-func (r *Report) failProcs(procs []ProcReport, err error, why string) {
+func (r *Report) failProcs(procs []ProcReport, err error) {
 	failed := map[node.PID]string{}
 	for _, e := range leaves(err) {
 		var ce *node.CallError
 		if errors.As(e, &ce) {
 			if pid, ok := ce.Dest.(node.PID); ok {
 				msg := ce.Err.Error()
-				if why != "" {
-					msg = why + ": " + msg
+				if errors.Is(ce.Err, node.ErrTimeout) {
+					msg = "did not answer suspend: " + msg
 				}
 				failed[pid] = msg
 			}

@@ -159,25 +159,23 @@ func (x *execution) run(srcs []*code.Source) error {
 		defer x.loading.Discard()
 		return x.rehearse(procs)
 	}
-	n := x.h.n
 	suspendStart := time.Now()
-	batch, err := n.SuspendAll(pids, x.from.suspendTimeout())
-	if err != nil {
-		x.loading.Discard()
-		x.rep.failProcs(procs, err, "did not answer suspend")
-		return fmt.Errorf("%w: suspend: %w", ErrAborted, err)
+	batch, err := x.h.n.NewBatch(pids, x.from.suspendTimeout())
+	if err == nil {
+		err = x.migrate(batch)
 	}
-	err = x.migrate(batch)
 	if err != nil {
-		batch.Abort()
-		batch.Resume()
+		if batch != nil {
+			batch.AbortResume()
+		}
+		x.loading.Discard()
 		x.rep.Suspended = time.Since(suspendStart)
-		x.rep.failProcs(procs, err, "")
+		x.rep.failProcs(procs, err)
 		return fmt.Errorf("%w: %w", ErrAborted, err)
 	}
-	batch.Commit()
+	x.loading.Switch()
+	batch.CommitResume()
 	loaded, _ := x.loading.Commit()
-	batch.Resume()
 	x.rep.Suspended = time.Since(suspendStart)
 	x.rep.okProcs(procs)
 	for _, lr := range loaded {
@@ -248,31 +246,28 @@ func (x *execution) affected() ([]node.PID, []ProcReport) {
 	return pids, procs
 }
 
-// migrate runs the step's code changes on the suspended batch with the
-// code switched in between: a downgrade's CodeChange is the running
-// version's, before the switch; an upgrade's is the new one's, after it.
-// On failure the code is switched back.
+// migrate suspends the processes of every module the step suspends and
+// computes their new states, one message each, with nothing switched yet:
+// an upgrade runs the CodeChange of the new version, compiled but not
+// loaded; a downgrade the running version's, as OTP's code_change({down,
+// Vsn}) runs before the old code is loaded back.
 func (x *execution) migrate(b *node.Batch) error {
-	for _, a := range x.ops(OpCodeChange) {
-		if a[0] == "down" {
-			if err := b.Prepare(a[1], DownPrefix+a[2], nil); err != nil {
-				x.loading.Discard()
-				return err
-			}
+	for _, a := range x.ops(OpSuspend) {
+		cb, oldVsn := x.codeChangeOf(a[0])
+		if cb == nil { // suspended and loaded, state kept
+			cb = &node.Callbacks{Vsn: x.vsnAfter(a[0])}
 		}
-	}
-	if err := x.loading.Switch(); err != nil {
-		return err
-	}
-	for _, a := range x.ops(OpCodeChange) {
-		if a[0] == "up" {
-			if err := b.Prepare(a[1], a[2], nil); err != nil {
-				x.loading.Revert()
-				return err
-			}
+		if err := b.PrepareWith(cb, a[0], oldVsn, nil); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// vsnAfter is the version module mod has once the step is done.
+func (x *execution) vsnAfter(mod string) string {
+	m, _ := x.to.Module(mod)
+	return m.Vsn
 }
 
 // rehearse runs each CodeChange the step would run on a copy of the state
@@ -319,7 +314,9 @@ func (x *execution) codeChangeOf(mod string) (*node.Callbacks, string) {
 		if err != nil {
 			return nil, ""
 		}
-		return m.Callbacks(), DownPrefix + a[2]
+		cb := *m.Callbacks()
+		cb.Vsn = a[2] // the state will be version a[2]'s
+		return &cb, DownPrefix + a[2]
 	}
 	return nil, ""
 }

@@ -1,0 +1,48 @@
+package node
+
+import "time"
+
+// A release upgrade moves many processes in two messages each: the first
+// suspends a process and migrates its state with the CodeChange of a
+// version compiled but not loaded yet (PrepareWith); the second, once
+// every migration succeeded and the code was switched, installs the state
+// and resumes it (CommitResume), or drops it and resumes (AbortResume).
+
+// NewBatch returns a batch of pids without suspending them: PrepareWith
+// suspends each as it migrates it.
+func (n *Node) NewBatch(pids []PID, timeout time.Duration) (*Batch, error) {
+	b := &Batch{n: n, timeout: timeout}
+	for _, pid := range pids {
+		p := n.lookup(pid)
+		if p == nil {
+			return nil, &CallError{Op: "sys.suspend", Dest: pid, Err: ErrNoProc}
+		}
+		b.procs = append(b.procs, p)
+	}
+	return b, nil
+}
+
+// PrepareWith is Prepare with cb's CodeChange (and cb.Vsn as the version
+// the new state is from) instead of the module's current one; each
+// process is suspended first, in the same message. A process that does not
+// answer within the batch's timeout fails it.
+func (b *Batch) PrepareWith(cb *Callbacks, module, oldVsn string, extra any) error {
+	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra, cb: cb}}
+	return b.each(sysPrepare, func(p *process) any {
+		if module != "" && !sameModule(p.module, module) {
+			return nil
+		}
+		return req
+	})
+}
+
+// CommitResume installs every prepared state and resumes every process of
+// the batch that was prepared.
+func (b *Batch) CommitResume() error {
+	return b.each(sysFinish, func(*process) any { return finishReq{commit: true, resume: true} })
+}
+
+// AbortResume drops every prepared state and resumes.
+func (b *Batch) AbortResume() error {
+	return b.each(sysFinish, func(*process) any { return finishReq{resume: true} })
+}
