@@ -79,6 +79,10 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 		}
 		return nil
 	}
+	if k, ok := s.extra[ipath]; ok {
+		u.exports[k] = s.extraSyms[k]
+		return nil
+	}
 	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
 	}

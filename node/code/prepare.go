@@ -85,7 +85,8 @@ func (s *Server) checkLoadedImports(src *Source) error {
 	}
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
-		if _, std := s.std[ipath]; std || ipath == nodePath || ipath == migratePath {
+		_, std := s.std[ipath]
+		if _, extra := s.extra[ipath]; std || extra || ipath == nodePath || ipath == migratePath {
 			continue
 		}
 		if name := path.Base(ipath); !s.IsLoaded(name) {

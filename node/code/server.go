@@ -25,6 +25,11 @@ type Options struct {
 	// unwinds, which the Go stack of the node's crash report lacks.
 	// Default: the node's logger, one record per line.
 	Stderr io.Writer
+	// Symbols are compiled packages modules may import beyond the standard
+	// library and the node's, keyed as yaegi extract writes them
+	// ("github.com/google/uuid/uuid"): a release binary carries those its
+	// modules import.
+	Symbols map[string]map[string]reflect.Value
 }
 
 // Server is a node's code server: it loads modules from Go source, keeps a
@@ -36,6 +41,8 @@ type Server struct {
 	errOut       io.Writer                // Options.Stderr; nil: the node's logger
 	nodeSyms     map[string]reflect.Value // package node bound to node; read-only
 	std          map[string]string        // standard library import path → symbols key; read-only
+	extra        map[string]string        // Options.Symbols: import path → key; read-only
+	extraSyms    map[string]map[string]reflect.Value
 
 	mu      sync.RWMutex
 	path    []string
@@ -55,6 +62,8 @@ func New(n *node.Node, opts Options) *Server {
 		errOut:       opts.Stderr,
 		nodeSyms:     nodeSymbols(n),
 		std:          stdIndex(),
+		extra:        extraIndex(opts.Symbols),
+		extraSyms:    opts.Symbols,
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
 		loading:      make(map[string]*loadCall),

@@ -59,6 +59,14 @@ func Boot(root, name, vsn string, n *node.Node, cs *code.Server) (*Handler, erro
 		}
 	}
 	h.current = m
+	for _, v := range history(root) {
+		if v != vsn {
+			h.old = append(h.old, v)
+		}
+	}
+	if err := addHistory(root, vsn); err != nil {
+		return nil, err
+	}
 	if _, err := h.Permanent(); err != nil {
 		if err := h.setPermanent(vsn); err != nil {
 			return nil, err

@@ -119,6 +119,9 @@ func (h *Handler) run(file string, step *Step, from, to *Manifest, opts Options)
 	h.old = append(slices.DeleteFunc(h.old, func(v string) bool { return v == to.Version }), from.Version)
 	h.current = to
 	h.mu.Unlock()
+	if err := addHistory(h.root, to.Version); err != nil {
+		return x.rep, err
+	}
 	if !opts.NoPermanent {
 		if err := h.setPermanent(to.Version); err != nil {
 			return x.rep, fmt.Errorf("release %s %s runs, but it could not be made permanent: %w", h.name, to.Version, err)

@@ -34,6 +34,8 @@ var commands = map[string]*command{
 	"eval":       evalCmd,
 	"pid":        pidCmd,
 	"version":    versionCmd,
+	"new":        newCmd,
+	"release":    releaseCmd,
 }
 
 // Exit statuses.

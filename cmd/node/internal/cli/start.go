@@ -58,7 +58,7 @@ func runStart(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node start: node %s is already running (pid %d)\n", info.Name, info.PID)
 		return exitFail
 	}
-	pid, err := startDaemon(r, dir)
+	pid, err := startDaemon(r, []string{"foreground", "--name", r.name, dir})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node start: %v\n", err)
 		return exitFail
@@ -67,10 +67,10 @@ func runStart(e *env, args []string) int {
 	return exitOK
 }
 
-// startDaemon runs this program as node foreground, detached, and waits
-// until the node answers on its socket.
-func startDaemon(r remote, dir string) (int, error) {
-	cmd, err := daemonCommand(r, dir)
+// startDaemon runs this program with args (node foreground ...), detached,
+// and waits until the node answers on its socket.
+func startDaemon(r remote, args []string) (int, error) {
+	cmd, err := daemonCommand(r, args)
 	if err != nil {
 		return 0, err
 	}
@@ -89,7 +89,7 @@ func startDaemon(r remote, dir string) (int, error) {
 	return cmd.Process.Pid, nil
 }
 
-func daemonCommand(r remote, dir string) (*exec.Cmd, error) {
+func daemonCommand(r remote, args []string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func daemonCommand(r remote, dir string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "foreground", "--name", r.name, dir)
+	cmd := exec.Command(self, args...)
 	// The child must find the same runtime directory, however this
 	// process found it.
 	cmd.Env = append(os.Environ(), shell.RunDirEnv+"="+string(r.dir))

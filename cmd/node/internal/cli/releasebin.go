@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sync"
+
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/release"
+	"github.com/gexdev/gex/shell"
+)
+
+// A release's node binary, bin/NAME, runs the release it sits in: its
+// root is the directory above bin/. Its commands are the seeds' bin/hotcode
+// ones; those that reach a running node are node's own, with the node
+// name of the release.
+
+// relBin is a release binary as its commands see it.
+type relBin struct {
+	name    string // the release
+	root    string
+	symbols map[string]map[string]reflect.Value
+}
+
+// relCommands are bin/NAME's commands, in the order its usage lists them.
+var relCommands = []struct{ name, summary string }{
+	{"start", "boot the release as a daemon: the newest placed, or the permanent one"},
+	{"foreground", "boot the release in this process, attachable"},
+	{"console", "boot the release with a console on it"},
+	{"attach", "attach a console to the running node"},
+	{"stop", "stop the running node"},
+	{"restart", "stop the running node and start it again"},
+	{"ping", "check that the node runs"},
+	{"pid", "print the node's OS process id"},
+	{"eval", "evaluate EXPR on the running node"},
+	{"version", "print the release's and Gex's versions"},
+	{"releases", "list the releases: current, permanent, old, unpacked"},
+	{"upgrade", "upgrade the running node to VSN, placed in releases/VSN/"},
+	{"downgrade", "downgrade the running node to VSN"},
+}
+
+// RunRelease runs the release binary of release name with args.
+func RunRelease(name string, symbols map[string]map[string]reflect.Value, args []string) int {
+	return runRelBin(osEnv(), name, symbols, args)
+}
+
+func runRelBin(e *env, name string, symbols map[string]map[string]reflect.Value, args []string) int {
+	rb, err := newRelBin(name, symbols)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+		return exitFail
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := e.stdout
+		if len(args) == 0 {
+			w = e.stderr
+		}
+		fmt.Fprintf(w, "%s runs release %s of a Gex project (root %s).\n\nUsage:\n\n\t%s <command> [arguments]\n\nThe commands are:\n\n", name, name, rb.root, name)
+		for _, c := range relCommands {
+			fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.summary)
+		}
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "foreground":
+		return rb.foreground(e, rest, false)
+	case "console":
+		return rb.foreground(e, rest, true)
+	case "start":
+		return rb.start(e, rest)
+	case "restart":
+		if status := rb.remote(e, "stop", rest); status != exitOK {
+			fmt.Fprintf(e.stderr, "%s restart: starting anyway\n", name)
+		}
+		return rb.start(e, rest)
+	case "version":
+		return rb.version(e)
+	case "attach", "stop", "ping", "pid", "eval":
+		return rb.remote(e, cmd, rest)
+	case "releases", "upgrade", "downgrade":
+		return rb.control(e, cmd, rest)
+	}
+	fmt.Fprintf(e.stderr, "%s: unknown command %q\nRun '%s --help' for the list of commands.\n", name, cmd, name)
+	return exitUsage
+}
+
+func newRelBin(name string, symbols map[string]map[string]reflect.Value) (*relBin, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return nil, err
+	}
+	return &relBin{name: name, root: filepath.Dir(filepath.Dir(exe)), symbols: symbols}, nil
+}
+
+// nodeName is the node name of the release a start would boot.
+func (rb *relBin) nodeName() (string, error) {
+	m, err := release.ReadBootManifest(rb.root, rb.name)
+	if err != nil {
+		return "", err
+	}
+	return m.Node, nil
+}
+
+// remote runs one of node's commands that reach a running node, for the
+// release's node.
+func (rb *relBin) remote(e *env, cmd string, args []string) int {
+	name, err := rb.nodeName()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
+		return exitFail
+	}
+	return commands[cmd].run(e, append([]string{"--name", name}, args...))
+}
+
+func (rb *relBin) version(e *env) int {
+	perm, _ := release.ReadPermanent(rb.root)
+	fmt.Fprintf(e.stdout, "%s %s (permanent; gex %s %s %s/%s)\n", rb.name, perm, moduleVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return exitOK
+}
+
+// boot starts a node running the release ChooseBoot picks, falling back to
+// the permanent release, with a message, if that one fails to boot.
+func (rb *relBin) boot(e *env) (*node.Node, *code.Server, *release.Handler, error) {
+	choice, err := release.ChooseBoot(rb.root, rb.name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n, cs, h, err := rb.bootVsn(e, choice.Vsn)
+	if err == nil {
+		n.Logger().Info("release booted", "release", rb.name, "vsn", choice.Vsn, "chosen as", choice.Why)
+		return n, cs, h, nil
+	}
+	if choice.Fallback == "" {
+		return nil, nil, nil, err
+	}
+	fmt.Fprintf(e.stderr, "%s: release %s did not boot: %v\n%s: booting the permanent release %s instead\n", rb.name, choice.Vsn, err, rb.name, choice.Fallback)
+	n, cs, h, err = rb.bootVsn(e, choice.Fallback)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("the permanent release %s did not boot either: %w", choice.Fallback, err)
+	}
+	return n, cs, h, nil
+}
+
+func (rb *relBin) bootVsn(e *env, vsn string) (*node.Node, *code.Server, *release.Handler, error) {
+	m, err := release.ReadManifest(filepath.Join(rb.root, "releases", vsn, release.ManifestFile(rb.name)))
+	nodeName := rb.name
+	if err == nil {
+		nodeName = m.Node
+	}
+	n, err := node.Start(node.Options{Name: nodeName, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cs := code.New(n, code.Options{Symbols: rb.symbols})
+	h, err := release.Boot(rb.root, rb.name, vsn, n, cs)
+	if err != nil {
+		n.Stop()
+		return nil, nil, nil, err
+	}
+	return n, cs, h, nil
+}
+
+// foreground boots the release and serves its socket until asked to stop;
+// with a console on it, if console.
+func (rb *relBin) foreground(e *env, args []string, withConsole bool) int {
+	cmd := map[bool]string{false: "foreground", true: "console"}[withConsole]
+	if len(args) != 0 {
+		fmt.Fprintf(e.stderr, "%s %s: takes no arguments\n", rb.name, cmd)
+		return exitUsage
+	}
+	n, cs, h, err := rb.boot(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
+		return exitFail
+	}
+	defer n.Stop()
+	stopAsked := make(chan struct{})
+	var once sync.Once
+	rd := runDir(e)
+	srv, err := serveRelease(rd, n, cs, h, func() { once.Do(func() { close(stopAsked) }) })
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
+		return exitFail
+	}
+	defer srv.Close()
+	if withConsole {
+		var loaded []code.ModuleInfo
+		for _, m := range h.Current().Modules {
+			if in, err := cs.Info(m.Name); err == nil {
+				loaded = append(loaded, in)
+			}
+		}
+		dir := filepath.Join(rb.root, "releases", h.Current().Version)
+		if err := console(e, n, cs, dir, loaded, stopAsked); err != nil {
+			fmt.Fprintf(e.stderr, "%s console: %v\n", rb.name, err)
+			return exitFail
+		}
+		return shutdown(e, n, srv, rd)
+	}
+	if err := rd.WritePID(n.Name(), os.Getpid()); err != nil {
+		fmt.Fprintf(e.stderr, "%s foreground: %v\n", rb.name, err)
+		return exitFail
+	}
+	n.Logger().Info("node running", "node", n.Name(), "release", rb.name, "vsn", h.Current().Version,
+		"pid", os.Getpid(), "socket", rd.Socket(n.Name()))
+	waitForStop(e, n, stopAsked)
+	return shutdown(e, n, srv, rd)
+}
+
+// start runs bin/NAME foreground as a daemon and waits until it answers.
+func (rb *relBin) start(e *env, args []string) int {
+	if len(args) != 0 {
+		fmt.Fprintf(e.stderr, "%s start: takes no arguments\n", rb.name)
+		return exitUsage
+	}
+	name, err := rb.nodeName()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s start: %v\n", rb.name, err)
+		return exitFail
+	}
+	r, err := newRemote(e, name)
+	if err == nil {
+		err = r.dir.Ensure()
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s start: %v\n", rb.name, err)
+		return exitFail
+	}
+	if info, err := shell.Ping(context.Background(), r.socket()); err == nil {
+		fmt.Fprintf(e.stderr, "%s start: node %s is already running (pid %d)\n", rb.name, info.Name, info.PID)
+		return exitFail
+	}
+	pid, err := startDaemon(r, []string{"foreground"})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s start: %v\n", rb.name, err)
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "%s: node %s started (pid %d), log %s\n", rb.name, r.name, pid, r.dir.LogFile(r.name))
+	return exitOK
+}
+
+// serveRelease makes the release's node attachable, as serveAttach does.
+// The handler's control commands (upgrade, downgrade, releases) are served
+// once the attach server takes named commands.
+func serveRelease(rd shell.RunDir, n *node.Node, cs *code.Server, h *release.Handler, stop func()) (*shell.Server, error) {
+	return serveAttach(rd, n, cs, stop)
+}
+
+// control runs one of the release handler's commands on the running node.
+func (rb *relBin) control(e *env, cmd string, args []string) int {
+	fmt.Fprintf(e.stderr, "%s %s: the attach server does not take control commands yet\n", rb.name, cmd)
+	return exitFail
+}

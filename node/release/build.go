@@ -1,0 +1,222 @@
+package release
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// BuildOptions tells Build what to build.
+type BuildOptions struct {
+	Project string // the project's root, holding gex.toml and go.mod
+	Name    string // the release; "" for the default one
+	Env     string // the environment; "" for the default one
+	// Upgrade also writes the relup, from UpFrom or else the newest older
+	// release already built in the release root.
+	Upgrade bool
+	UpFrom  string
+	// DryRun prints what would be built, and the relup, writing nothing.
+	DryRun bool
+	Out    io.Writer // progress and the plan
+}
+
+// BuildResult is what Build made.
+type BuildResult struct {
+	Root     string // _build/<env>/rel/<name>
+	Manifest *Manifest
+	Plan     *Plan // nil without Upgrade
+	Took     time.Duration
+}
+
+// Build builds a release of a project: _build/<env>/rel/<name>/ with
+// bin/<name>, a node binary built for the project by the go command (a
+// generated main package carrying the interpreter symbols of every
+// package its modules import beyond the standard library and Gex), and
+// releases/<vsn>/ with the manifest, the module sources, the relup when
+// asked, and the tarball with its digest.
+func Build(o BuildOptions) (*BuildResult, error) {
+	start := time.Now()
+	cfg, err := ReadConfig(o.Project)
+	if err != nil {
+		return nil, err
+	}
+	rc, env, err := cfg.Release(o.Name, o.Env)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Out, "Building release %s:%s using environment %s\n", rc.Name, rc.Version, env)
+	m, srcs, err := NewManifest(o.Project, rc, env)
+	if err != nil {
+		return nil, err
+	}
+	root := filepath.Join(o.Project, "_build", env, "rel", rc.Name)
+	res := &BuildResult{Root: root, Manifest: m}
+	if o.Upgrade {
+		from, err := upFrom(root, rc.Name, rc.Version, o.UpFrom)
+		if err != nil {
+			return nil, err
+		}
+		if !o.DryRun {
+			if m.Binary, err = projectBinary(o.Project, m.Binary); err != nil {
+				return nil, err
+			}
+		} else {
+			m.Binary.Gex, m.Binary.Go = from.Binary.Gex, from.Binary.Go // unknown until built; assume the same
+			m.Binary.Deps = from.Binary.Deps
+		}
+		res.Plan = GeneratePlan(from, m)
+		fmt.Fprintf(o.Out, "Upgrade from %s:\n", from.Version)
+	}
+	if o.DryRun {
+		if res.Plan != nil {
+			o.Out.Write(res.Plan.Format())
+		}
+		fmt.Fprintf(o.Out, "Dry run: nothing written; the release would be %s\n", root)
+		return res, nil
+	}
+	if !o.Upgrade {
+		if m.Binary, err = projectBinary(o.Project, m.Binary); err != nil {
+			return nil, err
+		}
+	}
+	bin := filepath.Join(root, "bin", rc.Name)
+	if err := buildBinary(o.Project, env, rc.Name, m.Binary.Symbols, rc.Strip != nil && *rc.Strip, bin); err != nil {
+		return nil, err
+	}
+	if err := Assemble(root, m, srcs, res.Plan, bin); err != nil {
+		return nil, err
+	}
+	res.Took = time.Since(start)
+	rel, _ := filepath.Rel(o.Project, root)
+	fmt.Fprintf(o.Out, "Release %s %s built in %s (%v):\n  bin/%s\n  releases/%s/%s\n", rc.Name, rc.Version, rel,
+		res.Took.Round(time.Millisecond), rc.Name, rc.Version, ManifestFile(rc.Name))
+	if res.Plan != nil {
+		fmt.Fprintf(o.Out, "  releases/%s/%s\n", rc.Version, RelupFile)
+	}
+	fmt.Fprintf(o.Out, "  releases/%s/%s (and .sha256)\n", rc.Version, TarballFile(rc.Name))
+	return res, nil
+}
+
+// upFrom returns the manifest of the release to upgrade from: vsn, or the
+// newest release in root older than to.
+func upFrom(root, name, to, vsn string) (*Manifest, error) {
+	if vsn == "" {
+		entries, _ := os.ReadDir(filepath.Join(root, "releases"))
+		for _, e := range entries {
+			v := e.Name()
+			if e.IsDir() && CompareVersions(v, to) < 0 && exists(filepath.Join(root, "releases", v, ManifestFile(name))) &&
+				(vsn == "" || CompareVersions(v, vsn) > 0) {
+				vsn = v
+			}
+		}
+		if vsn == "" {
+			return nil, fmt.Errorf("%w: --upgrade needs an older release of %s built in %s to upgrade from (build it first, or give --upfrom)", ErrNoRelease, name, root)
+		}
+	}
+	if vsn == to {
+		return nil, fmt.Errorf("--upfrom %s: that is the version being built; bump the version in %s", vsn, ConfigFile)
+	}
+	return ReadManifest(filepath.Join(root, "releases", vsn, ManifestFile(name)))
+}
+
+// projectBinary completes b with what the project's build will be: Gex's
+// version as the project requires it and the go command's version.
+func projectBinary(project string, b Binary) (Binary, error) {
+	out, err := goCmd(project, "env", "GOVERSION", "GOOS", "GOARCH")
+	if err != nil {
+		return b, err
+	}
+	if f := strings.Fields(out); len(f) == 3 {
+		b.Go, b.OS, b.Arch = f[0], f[1], f[2]
+	}
+	out, err = goCmd(project, "list", "-m", "-json", "github.com/gexdev/gex")
+	if err != nil {
+		return b, fmt.Errorf("the project must require github.com/gexdev/gex in its go.mod: %w", err)
+	}
+	var mod struct {
+		Version string
+		Replace *struct{ Path string }
+		Main    bool
+	}
+	json.Unmarshal([]byte(out), &mod)
+	b.Gex = mod.Version
+	if mod.Replace != nil || mod.Main || mod.Version == "" {
+		b.Gex = "devel"
+	}
+	return b, nil
+}
+
+// buildBinary generates the release's main package in
+// _build/<env>/gen/<name>/ and builds it into bin.
+func buildBinary(project, env, name string, symbols []string, strip bool, bin string) error {
+	gen := filepath.Join(project, "_build", env, "gen", name)
+	if err := os.RemoveAll(gen); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(gen, 0o755); err != nil {
+		return err
+	}
+	main := fmt.Sprintf(`// Code generated by node release; DO NOT EDIT.
+
+// The node binary of release %[1]s.
+package main
+
+import (
+	"os"
+	"reflect"
+
+	"github.com/gexdev/gex/cmd/node/relmain"
+)
+
+// Symbols are the compiled packages the release's modules import, for the
+// interpreter; the files beside this one, made by yaegi extract, fill it.
+var Symbols = map[string]map[string]reflect.Value{}
+
+func main() { os.Exit(relmain.Run(%[1]q, Symbols, os.Args[1:])) }
+`, name)
+	if err := os.WriteFile(filepath.Join(gen, "main.go"), []byte(main), 0o644); err != nil {
+		return err
+	}
+	if len(symbols) > 0 {
+		args := append([]string{"run", "-mod=mod", "github.com/traefik/yaegi/cmd/yaegi", "extract", "-name", "main"}, symbols...)
+		if _, err := goCmd(gen, args...); err != nil {
+			return fmt.Errorf("extracting the interpreter symbols of %s: %w", strings.Join(symbols, " "), err)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(gen, "*.go"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		return err
+	}
+	// -mod=mod: the main package imports Gex's release main, which the
+	// project's own packages may not, so go.mod and go.sum may need its
+	// requirements added.
+	args := []string{"build", "-mod=mod", "-o", bin}
+	if strip {
+		args = append(args, "-ldflags=-s -w")
+	}
+	args = append(args, files...)
+	_, err = goCmd(project, args...)
+	return err
+}
+
+// goCmd runs the go command in dir and returns its output.
+func goCmd(dir string, args ...string) (string, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
+}
