@@ -39,7 +39,6 @@ node release init writes a commented gex.toml to start from.
 
 func init() { releaseCmd.run = runRelease }
 
-
 func runRelease(e *env, args []string) int {
 	fs := releaseCmd.flags(e, "release")
 	envName := fs.String("env", "", "the `ENV`ironment to build in (default dev)")
