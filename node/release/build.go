@@ -2,12 +2,13 @@ package release
 
 import (
 	"bytes"
-	"encoding/json"
+	"debug/buildinfo"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,37 +58,33 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	}
 	root := filepath.Join(o.Project, "_build", env, "rel", rc.Name)
 	res := &BuildResult{Root: root, Manifest: m}
+	var from *Manifest
 	if o.Upgrade {
-		from, err := upFrom(root, rc.Name, rc.Version, o.UpFrom)
-		if err != nil {
+		if from, err = upFrom(root, rc.Name, rc.Version, o.UpFrom); err != nil {
 			return nil, err
 		}
-		if !o.DryRun {
-			if m.Binary, err = projectBinary(o.Project, m.Binary); err != nil {
-				return nil, err
-			}
-		} else {
-			m.Binary.Gex, m.Binary.Go = from.Binary.Gex, from.Binary.Go // unknown until built; assume the same
-			m.Binary.Deps = from.Binary.Deps
-		}
-		res.Plan = GeneratePlan(from, m)
-		fmt.Fprintf(o.Out, "Upgrade from %s:\n", from.Version)
 	}
+	bin := filepath.Join(root, "bin", rc.Name)
 	if o.DryRun {
-		if res.Plan != nil {
+		if from != nil {
+			symbols := m.Binary.Symbols
+			m.Binary = from.Binary // unknown until built: assume the same but for the symbols
+			m.Binary.Symbols = symbols
+			res.Plan = GeneratePlan(from, m)
+			fmt.Fprintf(o.Out, "Upgrade from %s:\n", from.Version)
 			o.Out.Write(res.Plan.Format())
 		}
 		fmt.Fprintf(o.Out, "Dry run: nothing written; the release would be %s\n", root)
 		return res, nil
 	}
-	if !o.Upgrade {
-		if m.Binary, err = projectBinary(o.Project, m.Binary); err != nil {
-			return nil, err
-		}
-	}
-	bin := filepath.Join(root, "bin", rc.Name)
 	if err := buildBinary(o.Project, env, rc.Name, m.Binary.Symbols, rc.Strip != nil && *rc.Strip, bin); err != nil {
 		return nil, err
+	}
+	if m.Binary, err = builtBinary(bin, m.Binary.Symbols); err != nil {
+		return nil, err
+	}
+	if from != nil {
+		res.Plan = GeneratePlan(from, m)
 	}
 	if err := Assemble(root, m, srcs, res.Plan, bin); err != nil {
 		return nil, err
@@ -125,30 +122,38 @@ func upFrom(root, name, to, vsn string) (*Manifest, error) {
 	return ReadManifest(filepath.Join(root, "releases", vsn, ManifestFile(name)))
 }
 
-// projectBinary completes b with what the project's build will be: Gex's
-// version as the project requires it and the go command's version.
-func projectBinary(project string, b Binary) (Binary, error) {
-	out, err := goCmd(project, "env", "GOVERSION", "GOOS", "GOARCH")
+// builtBinary describes the binary built: the Gex and Go versions and
+// the platform it was built for, and the digest of every compiled module
+// it carries, as the go command recorded them in it.
+func builtBinary(bin string, symbols []string) (Binary, error) {
+	bi, err := buildinfo.ReadFile(bin)
 	if err != nil {
-		return b, err
+		return Binary{}, err
 	}
-	if f := strings.Fields(out); len(f) == 3 {
-		b.Go, b.OS, b.Arch = f[0], f[1], f[2]
+	b := Binary{Gex: "devel", Go: bi.GoVersion, Symbols: symbols}
+	for _, st := range bi.Settings {
+		switch st.Key {
+		case "GOOS":
+			b.OS = st.Value
+		case "GOARCH":
+			b.Arch = st.Value
+		}
 	}
-	out, err = goCmd(project, "list", "-m", "-json", "github.com/gexdev/gex")
-	if err != nil {
-		return b, fmt.Errorf("the project must require github.com/gexdev/gex in its go.mod: %w", err)
+	var deps []string
+	for _, d := range bi.Deps {
+		if d.Path == "github.com/gexdev/gex" {
+			if d.Replace == nil && d.Version != "(devel)" {
+				b.Gex = d.Version
+			}
+			continue
+		}
+		if d.Replace != nil {
+			d = d.Replace
+		}
+		deps = append(deps, d.Path+"@"+d.Version+" "+d.Sum)
 	}
-	var mod struct {
-		Version string
-		Replace *struct{ Path string }
-		Main    bool
-	}
-	json.Unmarshal([]byte(out), &mod)
-	b.Gex = mod.Version
-	if mod.Replace != nil || mod.Main || mod.Version == "" {
-		b.Gex = "devel"
-	}
+	slices.Sort(deps)
+	b.Deps = digest([]byte(strings.Join(deps, "\n")))
 	return b, nil
 }
 

@@ -53,8 +53,8 @@ type Binary struct {
 	// Symbols are the import paths, beyond the standard library and Gex's
 	// own, whose interpreter symbols the binary carries for the modules.
 	Symbols []string `json:"symbols,omitempty"`
-	// Deps is the SHA-256 of the project's go.sum: the versions of the
-	// compiled packages the binary is built from.
+	// Deps is the SHA-256 of the compiled modules the binary is built
+	// from, with their versions and sums, as its build info lists them.
 	Deps string `json:"deps,omitempty"`
 }
 
@@ -101,9 +101,6 @@ func NewManifest(dir string, r *ReleaseConfig, env string) (*Manifest, []*code.S
 		m.Binary.Symbols = append(m.Binary.Symbols, ip)
 	}
 	slices.Sort(m.Binary.Symbols)
-	if sum, err := os.ReadFile(filepath.Join(dir, "go.sum")); err == nil {
-		m.Binary.Deps = digest(sum)
-	}
 	return m, srcs, nil
 }
 

@@ -177,7 +177,7 @@ func binaryChange(a, b Binary) string {
 			strings.Join(a.Symbols, " "), strings.Join(b.Symbols, " ")))
 	}
 	if a.Deps != b.Deps {
-		why = append(why, "compiled packages changed (go.sum differs)")
+		why = append(why, "the compiled packages changed (their versions or sums differ)")
 	}
 	return strings.Join(why, "; ")
 }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// relTest is the seeds' release flow run with the real binaries: node
+// release in a copy of examples/hotcode, and bin/hotcode in a "remote"
+// directory the tarball is extracted into.
+type relTest struct {
+	t       *testing.T
+	project string // a copy of examples/hotcode
+	remote  string
+	env     []string
+}
+
+func newRelTest(t *testing.T) *relTest {
+	if testing.Short() {
+		t.Skip("builds releases")
+	}
+	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	// HOME stays: the go command's build cache is under it.
+	r := &relTest{t: t, project: filepath.Join(t.TempDir(), "hotcode"), remote: t.TempDir(),
+		env: []string{"GEX_RUNTIME_DIR=" + filepath.Join(rundir, "gex"), "GEX_HISTORY=" + filepath.Join(rundir, "history")}}
+	t.Cleanup(func() {
+		r.bin("stop") // best effort
+		os.RemoveAll(rundir)
+	})
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(r.project, os.DirFS(filepath.Join(root, "examples", "hotcode"))); err != nil {
+		t.Fatal(err)
+	}
+	gomod := filepath.Join(r.project, "go.mod")
+	b, err := os.ReadFile(gomod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("=> ../.."), []byte("=> "+root), 1)
+	if err := os.WriteFile(gomod, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *relTest) run(dir, bin string, args ...string) (string, string, int) {
+	r.t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), r.env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		r.t.Fatalf("%s %s: %v", bin, strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// node runs the node command in the project and wants it to succeed.
+func (r *relTest) node(args ...string) string {
+	r.t.Helper()
+	out, errOut, status := r.run(r.project, nodeBinary(r.t), args...)
+	if status != 0 {
+		r.t.Fatalf("node %s: status %d\n%s%s", strings.Join(args, " "), status, out, errOut)
+	}
+	return out
+}
+
+// bin runs the remote's bin/hotcode.
+func (r *relTest) bin(args ...string) (string, string, int) {
+	return r.run(r.remote, filepath.Join(r.remote, "bin", "hotcode"), args...)
+}
+
+func (r *relTest) mustBin(args ...string) string {
+	r.t.Helper()
+	out, errOut, status := r.bin(args...)
+	if status != 0 {
+		r.t.Fatalf("bin/hotcode %s: status %d\n%s%s", strings.Join(args, " "), status, out, errOut)
+	}
+	return out
+}
+
+func (r *relTest) rel(parts ...string) string {
+	return filepath.Join(append([]string{r.project, "_build", "prod", "rel", "hotcode", "releases"}, parts...)...)
+}
+
+func TestReleaseSeedFlow(t *testing.T) {
+	r := newRelTest(t)
+	out := r.node("release", "--env", "prod")
+	if !strings.Contains(out, "Building release hotcode:0.1.0 using environment prod") {
+		t.Fatalf("node release said:\n%s", out)
+	}
+	tarball := r.rel("0.1.0", "hotcode.tar.gz")
+	if _, _, status := r.run(r.remote, "tar", "-xzf", tarball, "-C", r.remote); status != 0 {
+		t.Fatal("tar failed")
+	}
+	if out := r.mustBin("start"); !regexp.MustCompile(`^hotcode: node hotcode@\S+ started`).MatchString(out) {
+		t.Fatalf("start said %q", out)
+	}
+	if out := r.mustBin("ping"); out != "pong\n" {
+		t.Fatalf("ping said %q", out)
+	}
+	r.mustBin("eval", `pid, _ := demoserver.StartLink(map[string]any{"name": "blackode", "money": 300000}); node.Register("boss", pid)`)
+	if out := r.mustBin("eval", addMoney(400000)); !strings.Contains(out, `"400000 added to blackode "`) {
+		t.Fatalf("AddMoney on 0.1.0 said %q", out)
+	}
+
+	copyOver(t, filepath.Join(r.project, "next"), r.project) // cp -r next/. .
+	out = r.node("release", "--env", "prod", "--upgrade")
+	if !strings.Contains(out, "releases/0.2.0/relup") {
+		t.Fatalf("node release --upgrade said:\n%s", out)
+	}
+	relup, err := os.ReadFile(r.rel("0.2.0", "relup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"up from 0.1.0\n  load_object_code demoserver 2\n  point_of_no_return\n  suspend demoserver\n  load demoserver\n  code_change up demoserver 1\n  resume demoserver\n",
+		"down to 0.1.0\n  load_object_code demoserver 1\n"} {
+		if !strings.Contains(string(relup), want) {
+			t.Fatalf("relup lacks %q:\n%s", want, relup)
+		}
+	}
+	dst := filepath.Join(r.remote, "releases", "0.2.0")
+	os.MkdirAll(dst, 0o755)
+	for _, f := range []string{"hotcode.tar.gz", "hotcode.tar.gz.sha256"} {
+		b, err := os.ReadFile(r.rel("0.2.0", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dst, f), b, 0o644)
+	}
+
+	r.upgradeLive(t)
+
+	// Stop and start: the node boots the permanent release.
+	r.mustBin("stop")
+	r.mustBin("start")
+	perm := strings.TrimSpace(readFile(t, filepath.Join(r.remote, "releases", "permanent")))
+	out = r.mustBin("eval", `demoserver.Vsn`)
+	if want := map[string]string{"0.1.0": `"1"`, "0.2.0": `"2"`}[perm]; strings.TrimSpace(out) != want {
+		t.Fatalf("after restart, permanent %s, demoserver.Vsn %q", perm, out)
+	}
+}
+
+func readFile(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// addMoney is console input adding value to the DemoServer registered as
+// boss, as one expression so that eval prints the reply.
+func addMoney(value int) string {
+	return fmt.Sprintf(`demoserver.AddMoney(func() node.PID { p, _ := node.Whereis("boss"); return p }(), %d)`, value)
+}
+
+// copyOver copies the files under src into dst, replacing those there, as
+// cp -r src/. dst does.
+func copyOver(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,9 @@
+module hotcode
+
+go 1.26
+
+require github.com/gexdev/gex v0.0.0
+
+require github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261 // indirect
+
+replace github.com/gexdev/gex => ../..
