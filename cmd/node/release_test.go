@@ -20,6 +20,7 @@ type relTest struct {
 	t       *testing.T
 	project string // a copy of examples/hotcode
 	remote  string
+	name    string // the release: bin/<name>
 	env     []string
 }
 
@@ -32,10 +33,12 @@ func newRelTest(t *testing.T) *relTest {
 		t.Fatal(err)
 	}
 	// HOME stays: the go command's build cache is under it.
-	r := &relTest{t: t, project: filepath.Join(t.TempDir(), "hotcode"), remote: t.TempDir(),
+	r := &relTest{t: t, project: filepath.Join(t.TempDir(), "hotcode"), remote: t.TempDir(), name: "hotcode",
 		env: []string{"GEX_RUNTIME_DIR=" + filepath.Join(rundir, "gex"), "GEX_HISTORY=" + filepath.Join(rundir, "history")}}
 	t.Cleanup(func() {
-		r.bin("stop") // best effort
+		if _, err := os.Stat(filepath.Join(r.remote, "bin", r.name)); err == nil {
+			r.bin("stop") // best effort
+		}
 		os.RemoveAll(rundir)
 	})
 	root, err := filepath.Abs("../..")
@@ -84,14 +87,14 @@ func (r *relTest) node(args ...string) string {
 
 // bin runs the remote's bin/hotcode.
 func (r *relTest) bin(args ...string) (string, string, int) {
-	return r.run(r.remote, filepath.Join(r.remote, "bin", "hotcode"), args...)
+	return r.run(r.remote, filepath.Join(r.remote, "bin", r.name), args...)
 }
 
 func (r *relTest) mustBin(args ...string) string {
 	r.t.Helper()
 	out, errOut, status := r.bin(args...)
 	if status != 0 {
-		r.t.Fatalf("bin/hotcode %s: status %d\n%s%s", strings.Join(args, " "), status, out, errOut)
+		r.t.Fatalf("bin/%s %s: status %d\n%s%s", r.name, strings.Join(args, " "), status, out, errOut)
 	}
 	return out
 }
@@ -193,5 +196,29 @@ func copyOver(t *testing.T, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNewProjectReleases makes a project with node new, tests it, builds
+// its release and runs it: it builds and releases as it stands.
+func TestNewProjectReleases(t *testing.T) {
+	r := newRelTest(t)
+	root, _ := filepath.Abs("../..")
+	dir := t.TempDir()
+	if out, errOut, status := r.run(dir, nodeBinary(t), "new", "hello", "--gex", root); status != 0 {
+		t.Fatalf("node new: %d\n%s%s", status, out, errOut)
+	}
+	r.project = filepath.Join(dir, "hello")
+	// The project's own test; its module package compiles with go build
+	// once package node has the module API as functions.
+	if out, errOut, status := r.run(r.project, "go", "test", "."); status != 0 {
+		t.Fatalf("go test in the new project: %d\n%s%s", status, out, errOut)
+	}
+	r.node("release")
+	r.remote, r.name = filepath.Join(r.project, "_build", "dev", "rel", "hello"), "hello"
+	r.mustBin("start")
+	out, errOut, status := r.bin("eval", `hello.Hello("gex")`)
+	if status != 0 || strings.TrimSpace(out) != `"hello, gex (greeting 1)"` {
+		t.Fatalf("bin/hello eval: %d %q %s", status, out, errOut)
 	}
 }
