@@ -110,15 +110,24 @@ func (p *process) linkPIDs() []PID {
 }
 
 // status builds sys.GetStatus's answer on the process's own goroutine.
-func (p *process) status() Status {
+func (p *process) status() (Status, error) {
 	in := p.info()
 	st := Status{
 		PID: p.pid, Name: in.Name, Module: in.Module, Vsn: in.Vsn, Status: in.Status,
 		Parent: in.Parent, QueueLen: in.QueueLen, Kind: in.Kind, TrapExit: in.TrapExit,
 		Links: in.Links, Suspended: in.Status == Suspended,
 	}
+	if st.Status == Running && p.kind == serverProc && in.QueueLen == 0 {
+		// Answering this request is all it does: between messages, a
+		// GenServer waits, as Info reports it from outside.
+		st.Status = Waiting
+	}
 	if s := p.srv; s != nil {
-		st.State = snapshot(s.state)
+		state, err := snapshot(s.state)
+		if err != nil {
+			return Status{}, err
+		}
+		st.State = state
 		st.Trace = s.debug != nil && s.debug.trace
 		if f := s.mod.Callbacks().FormatStatus; f != nil {
 			var shown any
@@ -129,7 +138,7 @@ func (p *process) status() Status {
 	} else if p.fn != nil {
 		st.Trace = p.fn.trace
 	}
-	return st
+	return st, nil
 }
 
 func (p *process) statistics() Stats {

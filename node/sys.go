@@ -34,7 +34,7 @@ var sysNames = [...]string{
 
 // System sends system messages, as Erlang's sys module: they are served ahead
 // of ordinary messages and also while a process is suspended. Get one from
-// Node.Sys.
+// Node.Sys or Sys; the zero System answers every call with ErrNoNode.
 type System struct {
 	n       *Node
 	timeout time.Duration
@@ -53,6 +53,9 @@ func (s System) WithTimeout(d time.Duration) System { s.timeout = d; return s }
 func (s System) WithOutput(w io.Writer) System { s.out = w; return s }
 
 func (s System) request(dest Dest, op sysOp, arg any) (any, error) {
+	if s.n == nil { // the zero System, from Sys with no node
+		return nil, ErrNoNode
+	}
 	return s.n.request(dest, envelope{kind: kindSys, sys: op, msg: arg}, s.timeout, "sys."+sysNames[op])
 }
 
@@ -171,16 +174,27 @@ func (p *process) handleSys(e envelope) {
 	case sysStop:
 		p.terminate(e.msg)
 	case sysGetState:
-		e.call.reply(snapshot(s.state))
+		state, err := snapshot(s.state)
+		if err != nil {
+			e.call.fail(err)
+			return
+		}
+		e.call.reply(state)
 	case sysReplaceState:
 		f := e.msg.(func(any) any)
 		var next any
 		if pe := p.protect(func() { next = f(s.state) }); pe != nil {
-			e.call.fail(fmt.Errorf("replace_state: state function failed, state unchanged: %w", pe))
+			e.call.fail(fmt.Errorf("the state function failed, state unchanged: %w", pe))
+			return
+		}
+		shown, err := snapshot(next)
+		if err != nil {
+			// The caller could not be shown what it installed: refuse.
+			e.call.fail(fmt.Errorf("new state not installed: %w", err))
 			return
 		}
 		s.state = next
-		e.call.reply(snapshot(next))
+		e.call.reply(shown)
 	case sysChangeCode:
 		e.call.answerErr(p.changeCode(e.msg.(codeChange)))
 	case sysPrepare:
@@ -198,7 +212,12 @@ func (p *process) handleSys(e envelope) {
 func (p *process) handleCommonSys(e envelope) {
 	switch e.sys {
 	case sysGetStatus:
-		e.call.reply(p.status())
+		st, err := p.status()
+		if err != nil {
+			e.call.fail(err)
+			return
+		}
+		e.call.reply(st)
 	case sysSuspend:
 		p.setSuspended(true)
 		e.call.reply(nil)
@@ -210,7 +229,7 @@ func (p *process) handleCommonSys(e envelope) {
 	case sysStop:
 		p.exitSelf(e.msg)
 	default:
-		e.call.fail(fmt.Errorf("%w: sys.%s", ErrNotServer, sysNames[e.sys]))
+		e.call.fail(ErrNotServer)
 	}
 }
 
@@ -290,10 +309,10 @@ func (p *process) migrate(req codeChange) (state any, vsn string, err error) {
 	suspended := p.suspended
 	p.mu.Unlock()
 	if !suspended {
-		return nil, "", fmt.Errorf("change_code %v: %w (call sys.Suspend first)", p.pid, ErrNotSuspended)
+		return nil, "", fmt.Errorf("%w (call sys.Suspend first)", ErrNotSuspended)
 	}
 	if req.module != "" && !sameModule(req.module, p.srv.mod.Name()) {
-		return nil, "", fmt.Errorf("change_code %v: process runs module %s, not %s", p.pid, p.srv.mod.Name(), req.module)
+		return nil, "", fmt.Errorf("the process runs module %s, not %s", p.srv.mod.Name(), req.module)
 	}
 	cb := p.srv.mod.Callbacks()
 	if req.cb != nil {

@@ -8,7 +8,9 @@
 // complete input (see Incomplete) as one of three forms (see ParseInput):
 //
 //   - an IEx helper, with or without parentheses: r KV, c "kv.go",
-//     v(-2), i pid, h r; the helpers are package helpers' Env methods;
+//     v(-2), i pid, h r; the helpers, their arities and their help are
+//     one table, helpers.Table, from which the session derives the forms
+//     it parses, the Go names it binds, completion and h;
 //   - an Erlang-style call: :sys.get_state pid, :sys.change_code pid,
 //     DemoServer, "1", nil, :code.load_file KV; its arguments are Go
 //     expressions, and a bare name that is no variable names a module or
@@ -18,8 +20,15 @@
 //     and a module's functions reach its current version. The helpers are
 //     there in Go form too: r("KV"), sys.GetState(pid), v(-2).
 //
-// Results are printed by a Printer, as Go composite literals, in color
-// when the terminal has it. Errors print as "** (error) ...", with the
+// A line of several statements shows the value of its last, as IEx
+// does (a := 1; b := 2; a + b shows 3). Go's convention for a last
+// result of type error is applied by the static types: (PID, error)
+// shows the PID or the error, (int, any) both values. Input over 64 KiB
+// is refused before the interpreter sees it.
+//
+// Results are printed by package printer, as Go composite literals, in
+// color when the terminal has it, strings cut at the session's printable
+// limit (printable_limit, as IEx's :printable_limit). Errors print as "** (error) ...", with the
 // line and column in the input where the interpreter gives one; a panic
 // prints with its interpreted and compiled frames. Nothing typed ends
 // the session. A long session does not grow without bound: it moves to

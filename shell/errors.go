@@ -145,9 +145,9 @@ var (
 	ErrForm = errors.New("bad console form")
 	// ErrSessionClosed: a Session used after Close.
 	ErrSessionClosed = errors.New("session closed")
-	// ErrInputTooLong: unfinished input that grew past what a Session
-	// keeps; the Session drops it.
-	ErrInputTooLong = errors.New("unfinished input too long")
+	// ErrInputTooLong: input longer than a Session takes, finished or
+	// not; the Session drops it without running it.
+	ErrInputTooLong = errors.New("input too long")
 )
 
 // FormError describes a malformed IEx form.

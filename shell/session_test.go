@@ -390,6 +390,30 @@ func TestSessionDropsOverlongInput(t *testing.T) {
 		t.Errorf("prompt %q after dropping the input", s.Prompt())
 	}
 	expect(t, s, "2 * 21", "42\n")
+
+	// A complete line is refused too, before the interpreter sees it.
+	long := "x := \"" + strings.Repeat("a", maxInputBytes) + "\""
+	if err := s.Eval(context.Background(), long, io.Discard); !errors.Is(err, ErrInputTooLong) {
+		t.Errorf("a line of %d bytes: %v, want ErrInputTooLong", len(long), err)
+	}
+	if got := sessionEval(t, s, "x"); !strings.Contains(got, "undefined: x") {
+		t.Errorf("the overlong line ran: x shows %q", got)
+	}
+	// A long line a person might paste is taken.
+	expect(t, s, "len(\""+strings.Repeat("a", 32<<10)+"\")", "32768\n")
+}
+
+// BenchmarkSessionLongLine measures a line near the input limit, to
+// show its cost in the parser stays bounded (go test -bench LongLine
+// -benchmem).
+func BenchmarkSessionLongLine(b *testing.B) {
+	s := testSession(b, SessionOptions{})
+	// Many tokens cost the parser most: some 40 MB at the limit, where a
+	// MiB of them would cost over 600 MB.
+	line := "len([]string{" + strings.Repeat(`"a",`, (maxInputBytes-32)/4) + "})"
+	for b.Loop() {
+		s.Eval(context.Background(), line, io.Discard)
+	}
 }
 
 // Trace lines that a traced process writes for a session whose client
@@ -439,4 +463,31 @@ func TestIdleClientDoesNotStallTracedProcess(t *testing.T) {
 			t.Fatalf("put %d from another session: %v after %v: %q", i, err, time.Since(start).Round(time.Millisecond), out.String())
 		}
 	}
+}
+
+// TestSessionStatusAgrees: :sys.get_status and processes agree that an
+// idle GenServer waits; get_status, answered by the process itself, must
+// not call it running for answering.
+func TestSessionStatusAgrees(t *testing.T) {
+	kv, _ := filepath.Abs("../examples/kv")
+	s := testSession(t, SessionOptions{}, kv)
+	expect(t, s, "kv.StartLink()", "#PID<0.2.0>\n", "kv.Put(\"a\", 1)", ":ok\n")
+	if got := sessionEval(t, s, "st, _ := sys.GetStatus(node.Name(\"KV\")); st.Status"); got != "node.ProcStatus(\"waiting\")\n" {
+		t.Errorf(":sys.get_status of an idle KV says %s", got)
+	}
+	// processes looks from outside, and may catch the server finishing
+	// its last message; it settles on waiting.
+	var line string
+	for range 100 {
+		for l := range strings.Lines(sessionEval(t, s, "processes")) {
+			if strings.Contains(l, "KV") {
+				line = l
+			}
+		}
+		if strings.Contains(line, " waiting ") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("processes shows KV as %q", line)
 }

@@ -158,7 +158,7 @@ func TestAttachDemoServerWalkthrough(t *testing.T) {
 	term.typ("\x03")
 	term.expect(`\*\* \(interrupted\)`)
 	term.expect(`\)4> `)
-	term.typ(fmt.Sprintf("p, _ := pid(%q)\r", pid))
+	term.typ(fmt.Sprintf("p := pid(%q)\r", pid))
 	term.expect(`\)5> `)
 	term.typ("demoserver.AddMoney(p, 1)\r")
 	term.expect(`"1 added to blackode "`)

@@ -1,7 +1,8 @@
-package shell
+package printer
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -67,7 +68,7 @@ func TestFormat(t *testing.T) {
 		{"float", 3.5, "3.5"},
 		{"whole float keeps its point", 3.0, "3.0"},
 		{"float exponent", 1e21, "1e+21"},
-		{"named float", celsius(21.5), "shell.celsius(21.5)"},
+		{"named float", celsius(21.5), "printer.celsius(21.5)"},
 		{"bool", true, "true"},
 		{"string quoted", "a \"b\"\n", `"a \"b\"\n"`},
 		{"bytes as string", []byte("hi"), `[]byte("hi")`},
@@ -81,12 +82,12 @@ func TestFormat(t *testing.T) {
 		{"mixed keys by type then value", map[any]int{"b": 1, 2: 2, "a": 3, 1: 4},
 			`map[any]int{1: 4, 2: 2, "a": 3, "b": 1}`},
 		{"struct", employee{Name: "blackode", Money: 5},
-			`shell.employee{Name: "blackode", Money: 5, Tags: nil}`},
+			`printer.employee{Name: "blackode", Money: 5, Tags: nil}`},
 		{"pointer to struct", &employee{Name: "x"},
-			`&shell.employee{Name: "x", Money: 0, Tags: nil}`},
+			`&printer.employee{Name: "x", Money: 0, Tags: nil}`},
 		{"anonymous struct", struct{ A, B int }{1, 2}, "{A: 1, B: 2}"},
 		{"struct fields keep composite types", employee{Tags: []string{"x"}},
-			`shell.employee{Name: "", Money: 0, Tags: []string{"x"}}`},
+			`printer.employee{Name: "", Money: 0, Tags: []string{"x"}}`},
 		{"types elided inside typed containers", []map[string]int{{"a": 1}},
 			`[]map[string]int{{"a": 1}}`},
 		{"types kept inside any", []any{map[string]int{"a": 1}, int8(2), "s", nil},
@@ -97,15 +98,15 @@ func TestFormat(t *testing.T) {
 		{"duration via String", 1500 * time.Millisecond, "1.5s"},
 		{"top-level error", errors.New("no process"), "** (error) no process"},
 		{"nested error", []error{errors.New("bad")}, `[]error{error("bad")}`},
-		{"panicking String", panicky{}, "shell.panicky(PANIC=boom)"},
-		{"unexported fields hidden", hidden{A: 1, b: 2}, "shell.hidden{A: 1, ...}"},
-		{"only unexported fields", struct2{}, "shell.struct2{...}"},
+		{"panicking String", panicky{}, "printer.panicky(PANIC=boom)"},
+		{"unexported fields hidden", hidden{A: 1, b: 2}, "printer.hidden{A: 1, ...}"},
+		{"only unexported fields", struct2{}, "printer.struct2{...}"},
 		{"unnamed struct shows all", struct{ a, B int }{1, 2}, "{a: 1, B: 2}"},
-		{"cycle", cyc, "&shell.listNode{Val: 1, Next: <cycle>}"},
+		{"cycle", cyc, "&printer.listNode{Val: 1, Next: <cycle>}"},
 		{"func", func(int) string { return "" }, "func(int) string {...}"},
 		{"chan", make(chan int, 3), "chan int{len: 0, cap: 3}"},
 	}
-	p := NewPrinter(PrintOptions{})
+	p := New(Options{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := p.Format(tt.v); got != tt.want {
@@ -124,7 +125,7 @@ func TestFormatBreaksLongValues(t *testing.T) {
 	}
 	want := `map[string]any{
   "history": []int{100000, 200000, 300000, 400000, 500000, 600000, 700000},
-  "manager": shell.employee{
+  "manager": printer.employee{
     Name: "someone with a rather long name",
     Money: 1,
     Tags: nil,
@@ -132,11 +133,11 @@ func TestFormatBreaksLongValues(t *testing.T) {
   "money": 700000,
   "name": "blackode",
 }`
-	if got := NewPrinter(PrintOptions{Width: 76}).Format(v); got != want {
+	if got := New(Options{Width: 76}).Format(v); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 	// The same value fits on one line when the width allows it.
-	if got := NewPrinter(PrintOptions{Width: 500}).Format(v); strings.Contains(got, "\n") {
+	if got := New(Options{Width: 500}).Format(v); strings.Contains(got, "\n") {
 		t.Errorf("wide printer broke the line:\n%s", got)
 	}
 }
@@ -152,7 +153,7 @@ func TestFormatLimit(t *testing.T) {
 		{10, "[]int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}"},
 	}
 	for _, tt := range tests {
-		if got := NewPrinter(PrintOptions{Limit: tt.limit, Width: 500}).Format(s); got != tt.want {
+		if got := New(Options{Limit: tt.limit, Width: 500}).Format(s); got != tt.want {
 			t.Errorf("Limit %d: got %s, want %s", tt.limit, got, tt.want)
 		}
 	}
@@ -160,26 +161,86 @@ func TestFormatLimit(t *testing.T) {
 	for i := range 200 {
 		big[i] = i
 	}
-	got := NewPrinter(PrintOptions{Width: 1 << 20}).Format(big)
+	got := New(Options{Width: 1 << 20}).Format(big)
 	if !strings.HasSuffix(got, "99: 99, ...}") {
 		t.Errorf("default limit: got ...%s", got[len(got)-30:])
 	}
 }
 
+func TestFormatPrintableLimit(t *testing.T) {
+	long := strings.Repeat("x", 10_000)
+	tests := []struct {
+		printable int
+		v         any
+		want      string
+	}{
+		{0, long, `"` + long[:DefaultPrintable] + `"...`},
+		{0, long[:DefaultPrintable], `"` + long[:DefaultPrintable] + `"`},
+		{3, "abcdef", `"abc"...`},
+		{3, []byte("abcdef"), `[]byte("abc"...)`},
+		{4, "ééé", `"éé"...`}, // 6 bytes
+		{3, "ééé", `"é"...`},  // cut at a rune's start
+		{-1, long, `"` + long + `"`},
+		{3, []string{"abcdef", "ab"}, `[]string{"abc"..., "ab"}`},
+	}
+	for _, tt := range tests {
+		got := New(Options{Printable: tt.printable, Width: 1 << 20}).Format(tt.v)
+		if got != tt.want {
+			t.Errorf("Printable %d, %.20q: got %.40s, want %.40s", tt.printable, tt.v, got, tt.want)
+		}
+	}
+}
+
+// A value that shares its parts, each a hundred times over and deep, is
+// cut short rather than written out exponentially; a cycle through a map
+// or slice ends at the cycle.
+func TestFormatSharedAndCyclic(t *testing.T) {
+	var v any = 1
+	for range 10 {
+		shared := make([]any, 100)
+		for i := range shared {
+			shared[i] = v
+		}
+		v = shared
+	}
+	got := New(Options{Width: 1 << 20}).Format(v)
+	if n := strings.Count(got, "1"); n > maxValues || !strings.Contains(got, "...") {
+		t.Errorf("a shared value printed %d ones in %d bytes", n, len(got))
+	}
+	m := map[string]any{}
+	m["m"] = m
+	if got := New(Options{}).Format(m); got != `map[string]any{"m": <cycle>}` {
+		t.Errorf("cyclic map: %s", got)
+	}
+	s := []any{nil}
+	s[0] = s
+	if got := New(Options{}).Format(s); got != `[]any{<cycle>}` {
+		t.Errorf("cyclic slice: %s", got)
+	}
+}
+
+func TestFormatContextInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	big := make([]int, 5000)
+	if _, err := New(Options{Limit: -1}).FormatValuesContext(ctx, []any{big, 1}); !errors.Is(err, context.Canceled) {
+		t.Errorf("printing with a done context: %v", err)
+	}
+	if got, err := New(Options{}).FormatContext(ctx, 1); err != nil || got != "1" {
+		t.Errorf("a small value with a done context: %q, %v", got, err)
+	}
+}
+
 func TestFormatValues(t *testing.T) {
-	p := NewPrinter(PrintOptions{})
+	p := New(Options{})
 	tests := []struct {
 		vs   []any
 		want string
 	}{
-		{[]any{testPID{3}, nil}, "#PID<0.3.0>"},
-		{[]any{testAtom("ok"), nil}, ":ok"},
-		{[]any{1, 2, nil}, "1, 2"},
-		{[]any{nil}, "nil"},
-		{[]any{nil, nil}, "nil"},
-		{[]any{testPID{0}, errors.New("already started")}, "** (error) already started"},
 		{[]any{1, "a", 2.5}, `1, "a", 2.5`},
 		{[]any{"only"}, `"only"`},
+		{[]any{nil}, "nil"},
+		{[]any{1, nil}, "1, nil"}, // the evaluator decides whether a last nil is an error
 	}
 	for _, tt := range tests {
 		if got := p.FormatValues(tt.vs); got != tt.want {
@@ -189,7 +250,7 @@ func TestFormatValues(t *testing.T) {
 }
 
 func TestFormatColor(t *testing.T) {
-	p := NewPrinter(PrintOptions{Color: true})
+	p := New(Options{Color: true})
 	got := p.Format(map[string]any{"n": 1, "s": "x", "ok": true, "pid": testPID{1}})
 	for _, want := range []string{
 		"\x1b[33m1\x1b[0m",           // number: yellow
@@ -208,12 +269,12 @@ func TestFormatColor(t *testing.T) {
 	// Colors never change where lines break: widths are measured on the
 	// plain text.
 	v := []string{strings.Repeat("a", 30), strings.Repeat("b", 30)}
-	plain := NewPrinter(PrintOptions{Width: 72}).Format(v)
-	colored := NewPrinter(PrintOptions{Width: 72, Color: true}).Format(v)
+	plain := New(Options{Width: 72}).Format(v)
+	colored := New(Options{Width: 72, Color: true}).Format(v)
 	if strings.Count(plain, "\n") != strings.Count(colored, "\n") {
 		t.Errorf("colors changed the layout:\n%s\n%s", plain, colored)
 	}
-	if strings.Contains(NewPrinter(PrintOptions{}).Format(v), "\x1b") {
+	if strings.Contains(New(Options{}).Format(v), "\x1b") {
 		t.Error("plain printer wrote escape codes")
 	}
 }

@@ -1,4 +1,4 @@
-package shell
+package printer
 
 import "github.com/fatih/color"
 

@@ -1,7 +1,8 @@
-package shell
+package printer
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -15,9 +16,9 @@ import (
 	"github.com/mattn/go-isatty"
 )
 
-// PrintOptions controls how a Printer renders values. The zero value prints
+// Options controls how a Printer renders values. The zero value prints
 // plain text, 80 columns wide, at most 100 elements of each collection.
-type PrintOptions struct {
+type Options struct {
 	// Color turns on ANSI colors. It is an explicit choice rather than a
 	// guess from the environment because a session attached over a socket
 	// must follow the client's terminal, not the node's; see ColorFor.
@@ -30,7 +31,21 @@ type PrintOptions struct {
 	// Limit is how many elements of a slice, array or map are shown before
 	// the rest is elided as "...". Zero means 100; negative means no limit.
 	Limit int
+
+	// Printable is how many bytes of a string or byte slice are shown
+	// before the rest is elided as "...", as IEx's :printable_limit.
+	// Zero means DefaultPrintable; negative means no limit.
+	Printable int
 }
+
+// DefaultPrintable is the printable limit of the zero Options, IEx's.
+const DefaultPrintable = 4096
+
+// maxValues bounds how many values one result shows in all, so that a
+// value sharing its parts many times over (a slice holding itself
+// twice, a hundred times deep) is not written out exponentially; the
+// rest is elided as "...".
+const maxValues = 20_000
 
 // ColorFor reports whether output to w should be colored: w is a terminal
 // and NO_COLOR is unset or empty (https://no-color.org). getenv is usually
@@ -77,14 +92,18 @@ func ColorFor(w io.Writer, getenv func(string) string) bool {
 // A Printer holds no mutable state; one may be used from several
 // goroutines.
 type Printer struct {
-	width int
-	limit int
-	pal   *palette // nil when colors are off
+	width     int
+	limit     int
+	printable int
+	pal       *palette // nil when colors are off
 }
 
-// NewPrinter returns a Printer with the given options.
-func NewPrinter(opts PrintOptions) *Printer {
-	p := &Printer{width: opts.Width, limit: opts.Limit}
+// New returns a Printer with the given options.
+func New(opts Options) *Printer {
+	p := &Printer{width: opts.Width, limit: opts.Limit, printable: opts.Printable}
+	if p.printable == 0 {
+		p.printable = DefaultPrintable
+	}
 	if p.width <= 0 {
 		p.width = 80
 	}
@@ -100,47 +119,70 @@ func NewPrinter(opts PrintOptions) *Printer {
 // Format returns v as the console prints a result, without a trailing
 // newline. A non-nil error is written "** (error) message".
 func (p *Printer) Format(v any) string {
+	out, _ := p.FormatContext(context.Background(), v)
+	return out
+}
+
+// FormatContext is Format, given up with ctx's error when ctx is done
+// first: a big value takes a while to print.
+func (p *Printer) FormatContext(ctx context.Context, v any) (string, error) {
 	if err, ok := v.(error); ok && err != nil {
-		return p.FormatError(err)
+		return p.FormatError(err), nil
 	}
-	return p.render(p.value(reflect.ValueOf(v), true, 0, nil))
+	w := p.walk(ctx)
+	d := w.value(reflect.ValueOf(v), true, 0, nil)
+	if w.err != nil {
+		return "", w.err
+	}
+	return p.render(d), nil
 }
 
 // FormatValues returns the results of a call with several results, such
-// as (PID, error), separated by commas, after Results has applied Go's
-// convention for a final error.
+// as (PID, string), separated by commas. Go's convention for a final
+// error is the caller's business, which knows the results' static
+// types; every value given is printed.
 func (p *Printer) FormatValues(vs []any) string {
-	vs, err := Results(vs)
-	if err != nil {
-		return p.FormatError(err)
-	}
-	if len(vs) == 1 {
-		return p.Format(vs[0])
-	}
-	parts := make([]doc, len(vs))
-	for i, v := range vs {
-		parts[i] = p.value(reflect.ValueOf(v), true, 0, nil)
-	}
-	return p.render(group{items: parts})
+	out, _ := p.FormatValuesContext(context.Background(), vs)
+	return out
 }
 
-// Results applies Go's convention for a final error result to the values
-// of a call with several results: if it is not nil, the other results
-// are meaningless and the error is returned alone; if it is nil, it is
-// left out, so (PID, nil) is the PID. Values arrive as type any, so a
-// final nil of another type is left out too.
-func Results(vs []any) ([]any, error) {
-	n := len(vs)
-	if n < 2 {
-		return vs, nil
+// FormatValuesContext is FormatValues, given up with ctx's error when
+// ctx is done first.
+func (p *Printer) FormatValuesContext(ctx context.Context, vs []any) (string, error) {
+	if len(vs) == 1 {
+		return p.FormatContext(ctx, vs[0])
 	}
-	if err, ok := vs[n-1].(error); ok && err != nil {
-		return nil, err
+	w := p.walk(ctx)
+	parts := make([]doc, len(vs))
+	for i, v := range vs {
+		parts[i] = w.value(reflect.ValueOf(v), true, 0, nil)
 	}
-	if vs[n-1] == nil {
-		return vs[:n-1], nil
+	if w.err != nil {
+		return "", w.err
 	}
-	return vs, nil
+	return p.render(group{items: parts}), nil
+}
+
+// A walk is one value being laid out: the Printer's options, and what
+// the walk has spent of its budget.
+type walk struct {
+	*Printer
+	ctx    context.Context
+	values int   // values laid out so far
+	err    error // ctx's, once it is done
+}
+
+func (p *Printer) walk(ctx context.Context) *walk { return &walk{Printer: p, ctx: ctx} }
+
+// spend counts one value, and reports false once the walk must stop: its
+// budget is spent or its context done. The context is looked at every
+// so many values, not at each.
+func (w *walk) spend() bool {
+	w.values++
+	if w.err == nil && w.values%1024 == 0 {
+		w.err = w.ctx.Err()
+	}
+	return w.err == nil && w.values <= maxValues
 }
 
 // FormatError returns err as "** (error) message".
@@ -171,7 +213,7 @@ var (
 // written: true at the top and inside interfaces, false where the
 // container's element type already fixes it. path holds the pointers,
 // maps and slices being printed, to cut cycles.
-func (p *Printer) value(v reflect.Value, typed bool, depth int, path []uintptr) doc {
+func (p *walk) value(v reflect.Value, typed bool, depth int, path []uintptr) doc {
 	if !v.IsValid() {
 		return text{"nil", styleNil}
 	}
@@ -187,7 +229,7 @@ func (p *Printer) value(v reflect.Value, typed bool, depth int, path []uintptr) 
 	if d, ok := p.method(v); ok {
 		return d
 	}
-	if depth > maxDepth {
+	if depth > maxDepth || !p.spend() {
 		return text{"...", styleNone}
 	}
 	switch v.Kind() {
@@ -204,7 +246,7 @@ func (p *Printer) value(v reflect.Value, typed bool, depth int, path []uintptr) 
 	case reflect.Complex64, reflect.Complex128:
 		return p.basic(v, strconv.FormatComplex(v.Complex(), 'g', -1, v.Type().Bits()), styleNumber, typed)
 	case reflect.String:
-		return p.basic(v, strconv.Quote(v.String()), styleString, typed)
+		return p.basic(v, p.quote(v.String()), styleString, typed)
 	case reflect.Pointer:
 		return p.pointer(v, depth, path)
 	case reflect.Slice, reflect.Array:
@@ -214,9 +256,9 @@ func (p *Printer) value(v reflect.Value, typed bool, depth int, path []uintptr) 
 	case reflect.Struct:
 		return p.record(v, typed, depth, path)
 	case reflect.Chan:
-		return text{fmt.Sprintf("%s{len: %d, cap: %d}", typeString(v.Type()), v.Len(), v.Cap()), styleOpaque}
+		return text{fmt.Sprintf("%s{len: %d, cap: %d}", TypeString(v.Type()), v.Len(), v.Cap()), styleOpaque}
 	case reflect.Func:
-		return text{typeString(v.Type()) + " {...}", styleOpaque}
+		return text{TypeString(v.Type()) + " {...}", styleOpaque}
 	case reflect.UnsafePointer:
 		return text{fmt.Sprintf("unsafe.Pointer(%#x)", v.Pointer()), styleOpaque}
 	}
@@ -235,7 +277,7 @@ func isNilRef(v reflect.Value) bool {
 // method renders v by its Error or String method, if it has one that can
 // be called. A panicking method is reported in place rather than taking
 // the console down, as fmt does.
-func (p *Printer) method(v reflect.Value) (d doc, ok bool) {
+func (p *walk) method(v reflect.Value) (d doc, ok bool) {
 	if !v.CanInterface() {
 		return nil, false
 	}
@@ -246,7 +288,7 @@ func (p *Printer) method(v reflect.Value) (d doc, ok bool) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			d, ok = text{fmt.Sprintf("%s(PANIC=%v)", typeString(t), r), styleError}, true
+			d, ok = text{fmt.Sprintf("%s(PANIC=%v)", TypeString(t), r), styleError}, true
 		}
 	}()
 	x := v.Interface()
@@ -263,12 +305,12 @@ func (p *Printer) method(v reflect.Value) (d doc, ok bool) {
 // basic renders a number, string or bool. A value of a type other than
 // the one Go gives an untyped constant of its kind is written as a
 // conversion, T(x), where its type must be shown.
-func (p *Printer) basic(v reflect.Value, lit string, st style, typed bool) doc {
+func (p *walk) basic(v reflect.Value, lit string, st style, typed bool) doc {
 	t := v.Type()
 	if !typed || t == defaultType(v.Kind()) {
 		return text{lit, st}
 	}
-	return cat{text{typeString(t) + "(", styleNone}, text{lit, st}, text{")", styleNone}}
+	return cat{text{TypeString(t) + "(", styleNone}, text{lit, st}, text{")", styleNone}}
 }
 
 // defaultType is the type Go gives an untyped constant of kind k, or nil.
@@ -296,7 +338,7 @@ func formatFloat(f float64, bits int) string {
 	return s + ".0"
 }
 
-func (p *Printer) pointer(v reflect.Value, depth int, path []uintptr) doc {
+func (p *walk) pointer(v reflect.Value, depth int, path []uintptr) doc {
 	ptr := v.Pointer()
 	if onPath(path, ptr) {
 		return text{"<cycle>", styleOpaque}
@@ -314,15 +356,15 @@ func onPath(path []uintptr, ptr uintptr) bool {
 	return false
 }
 
-func (p *Printer) list(v reflect.Value, typed bool, depth int, path []uintptr) doc {
+func (p *walk) list(v reflect.Value, typed bool, depth int, path []uintptr) doc {
 	t := v.Type()
 	if v.Kind() == reflect.Slice {
 		if v.Len() > 0 && onPath(path, v.Pointer()) {
 			return text{"<cycle>", styleOpaque}
 		}
 		path = append(path, v.Pointer())
-		if t.Elem() == reflect.TypeFor[byte]() && utf8.Valid(v.Bytes()) {
-			return cat{text{bytesTypeString(t) + "(", styleNone}, text{strconv.Quote(string(v.Bytes())), styleString}, text{")", styleNone}}
+		if t.Elem() == reflect.TypeFor[byte]() && utf8.Valid(p.printableBytes(v.Bytes())) {
+			return cat{text{bytesTypeString(t) + "(", styleNone}, text{p.quote(string(p.printableBytes(v.Bytes()))), styleString}, text{")", styleNone}}
 		}
 	}
 	elemTyped := t.Elem().Kind() == reflect.Interface
@@ -338,6 +380,33 @@ func (p *Printer) list(v reflect.Value, typed bool, depth int, path []uintptr) d
 	return group{open: p.typePrefix(t, typed) + "{", items: items, close: "}"}
 }
 
+// quote quotes s as a Go string literal, at most the printable limit
+// of it: the rest is elided, after the closing quote, as "...".
+func (p *walk) quote(s string) string {
+	if p.printable < 0 || len(s) <= p.printable {
+		return strconv.Quote(s)
+	}
+	cut := p.printable
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
+
+// printableBytes returns b, or as many bytes of it as quote would show
+// and one more, so that a long byte slice is neither checked nor copied
+// whole.
+func (p *walk) printableBytes(b []byte) []byte {
+	if p.printable < 0 || len(b) <= p.printable {
+		return b
+	}
+	end := p.printable + 1
+	for end < len(b) && end < p.printable+utf8.UTFMax && !utf8.RuneStart(b[end]) {
+		end++
+	}
+	return b[:end]
+}
+
 // shown is how many of n elements are printed.
 func (p *Printer) shown(n int) int {
 	if p.limit < 0 || n <= p.limit {
@@ -351,10 +420,10 @@ func (p *Printer) typePrefix(t reflect.Type, typed bool) string {
 	if !typed || (t.Kind() == reflect.Struct && t.Name() == "") {
 		return ""
 	}
-	return typeString(t)
+	return TypeString(t)
 }
 
-func (p *Printer) mapping(v reflect.Value, typed bool, depth int, path []uintptr) doc {
+func (p *walk) mapping(v reflect.Value, typed bool, depth int, path []uintptr) doc {
 	if onPath(path, v.Pointer()) {
 		return text{"<cycle>", styleOpaque}
 	}
@@ -383,7 +452,7 @@ func (p *Printer) mapping(v reflect.Value, typed bool, depth int, path []uintptr
 // reading them could race with its goroutines (node.System holds the
 // whole node). Structs of unnamed type, the interpreter's rendering of types
 // declared in the session, show every field.
-func (p *Printer) record(v reflect.Value, typed bool, depth int, path []uintptr) doc {
+func (p *walk) record(v reflect.Value, typed bool, depth int, path []uintptr) doc {
 	t := v.Type()
 	items := make([]doc, 0, t.NumField())
 	hidden := false
@@ -412,21 +481,21 @@ func isComposite(k reflect.Kind) bool {
 	return k == reflect.Map || k == reflect.Slice || k == reflect.Array || k == reflect.Struct
 }
 
-// typeString writes t as Go source would, with any for the empty
+// TypeString writes t as Go source would, with any for the empty
 // interface.
-func typeString(t reflect.Type) string {
+func TypeString(t reflect.Type) string {
 	if t.Name() != "" {
 		return t.String()
 	}
 	switch t.Kind() {
 	case reflect.Map:
-		return "map[" + typeString(t.Key()) + "]" + typeString(t.Elem())
+		return "map[" + TypeString(t.Key()) + "]" + TypeString(t.Elem())
 	case reflect.Slice:
-		return "[]" + typeString(t.Elem())
+		return "[]" + TypeString(t.Elem())
 	case reflect.Array:
-		return "[" + strconv.Itoa(t.Len()) + "]" + typeString(t.Elem())
+		return "[" + strconv.Itoa(t.Len()) + "]" + TypeString(t.Elem())
 	case reflect.Pointer:
-		return "*" + typeString(t.Elem())
+		return "*" + TypeString(t.Elem())
 	case reflect.Interface:
 		if t.NumMethod() == 0 {
 			return "any"
