@@ -209,9 +209,12 @@ func TestNewProjectReleases(t *testing.T) {
 		t.Fatalf("node new: %d\n%s%s", status, out, errOut)
 	}
 	r.project = filepath.Join(dir, "hello")
-	// The project's own test; its module package compiles with go build
-	// once package node has the module API as functions.
-	if out, errOut, status := r.run(r.project, "go", "test", "."); status != 0 {
+	// The project's own test, and its module compiled by go build and
+	// checked by go vet as ordinary Go.
+	if out, errOut, status := r.run(r.project, "go", "vet", "./..."); status != 0 {
+		t.Fatalf("go vet in the new project: %d\n%s%s", status, out, errOut)
+	}
+	if out, errOut, status := r.run(r.project, "go", "test", "./..."); status != 0 {
 		t.Fatalf("go test in the new project: %d\n%s%s", status, out, errOut)
 	}
 	r.node("release")

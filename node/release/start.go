@@ -9,8 +9,8 @@ import (
 )
 
 // starter turns start specs into the node's supervisor and child specs.
-// A worker's Start calls Module.Function(Args...) through the code
-// server's stubs, so every restart reaches the module's current code.
+// A worker's spec is an MFA, which the node looks up in the module's
+// current version at every start, so a restart reaches current code.
 type starter struct {
 	n  *node.Node
 	cs *code.Server
@@ -19,45 +19,59 @@ type starter struct {
 // startTree starts the root supervisor of a release, registered under its
 // id.
 func (st starter) startTree(root *ChildSpec) (node.PID, error) {
-	return st.n.StartSupervisor(st.supervisorSpec(root), node.Named(root.ID))
+	spec, err := st.supervisorSpec(root)
+	if err != nil {
+		return node.PID{}, err
+	}
+	return st.n.StartSupervisor(spec, node.Named(root.ID))
 }
 
-func (st starter) supervisorSpec(c *ChildSpec) node.SupervisorSpec {
+func (st starter) supervisorSpec(c *ChildSpec) (node.SupervisorSpec, error) {
 	spec := node.SupervisorSpec{Strategy: strategy(c.Strategy)}
 	for i := range c.Children {
-		spec.Children = append(spec.Children, st.childSpec(&c.Children[i]))
+		cs, err := st.childSpec(&c.Children[i])
+		if err != nil {
+			return spec, err
+		}
+		spec.Children = append(spec.Children, cs)
 	}
-	return spec
+	return spec, nil
 }
 
 // childSpec is the node's spec of c. Child supervisors are registered
 // under their id, so that upgrades find them.
-func (st starter) childSpec(c *ChildSpec) node.ChildSpec {
+func (st starter) childSpec(c *ChildSpec) (node.ChildSpec, error) {
 	cs := node.ChildSpec{ID: c.ID, Restart: restart(c.Restart)}
 	if c.IsSupervisor() {
-		sup := st.supervisorSpec(c)
+		sup, err := st.supervisorSpec(c)
+		if err != nil {
+			return cs, err
+		}
 		cs.Type = node.Supervisor
 		cs.Start = func() (node.PID, error) { return st.n.StartSupervisor(sup, node.Named(c.ID)) }
-		return cs
+		return cs, nil
+	}
+	args, err := st.args(c.Module, c.Function, c.Args)
+	if err != nil {
+		return cs, fmt.Errorf("child %s: %w", c.ID, err)
 	}
 	cs.Modules = []string{c.Module}
-	mod, fn, args := c.Module, c.Function, c.Args
-	cs.Start = func() (node.PID, error) { return st.call(mod, fn, args) }
-	return cs
+	cs.MFA = node.MFA{Module: c.Module, Func: c.Function, Args: args}
+	return cs, nil
 }
 
-// call calls module mod's exported function fn with args, converted to
-// its parameter types, and takes its results as (PID, error).
-func (st starter) call(mod, fn string, args []any) (pid node.PID, err error) {
-	f, ok := st.cs.Exports()[mod+"/"+mod][fn]
-	if !ok || f.Kind() != reflect.Func {
-		return node.PID{}, fmt.Errorf("start %s.%s: module %s exports no function %s", mod, fn, mod, fn)
+// args converts args, decoded from TOML or JSON, to the parameter types
+// of module mod's function fn.
+func (st starter) args(mod, fn string, args []any) ([]any, error) {
+	f, err := st.cs.Func(mod, fn)
+	if err != nil {
+		return nil, fmt.Errorf("%s.%s: %w", mod, fn, err)
 	}
-	t := f.Type()
+	t := reflect.TypeOf(f)
 	if t.NumIn() != len(args) && !t.IsVariadic() {
-		return node.PID{}, fmt.Errorf("start %s.%s: takes %d arguments, the spec gives %d", mod, fn, t.NumIn(), len(args))
+		return nil, fmt.Errorf("%s.%s takes %d arguments, the spec gives %d", mod, fn, t.NumIn(), len(args))
 	}
-	in := make([]reflect.Value, len(args))
+	out := make([]any, len(args))
 	for i, a := range args {
 		pt := t.In(min(i, t.NumIn()-1))
 		if t.IsVariadic() && i >= t.NumIn()-1 {
@@ -65,25 +79,30 @@ func (st starter) call(mod, fn string, args []any) (pid node.PID, err error) {
 		}
 		v, err := convert(a, pt)
 		if err != nil {
-			return node.PID{}, fmt.Errorf("start %s.%s: argument %d: %v", mod, fn, i+1, err)
+			return nil, fmt.Errorf("%s.%s: argument %d: %v", mod, fn, i+1, err)
 		}
-		in[i] = v
+		out[i] = v.Interface()
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("start %s.%s: panic: %v", mod, fn, r)
-		}
-	}()
-	out := f.Call(in)
-	for _, o := range out {
-		switch v := o.Interface().(type) {
-		case node.PID:
-			pid = v
-		case error:
-			err = v
-		}
+	return out, nil
+}
+
+// call calls module mod's function fn with args, as a child's start does.
+func (st starter) call(mod, fn string, args []any) (node.PID, error) {
+	args, err := st.args(mod, fn, args)
+	if err != nil {
+		return node.PID{}, err
 	}
-	return pid, err
+	in := make([]reflect.Value, len(args))
+	for i, a := range args {
+		in[i] = reflect.ValueOf(a)
+	}
+	f, _ := st.cs.Func(mod, fn)
+	out := reflect.ValueOf(f).Call(in)
+	pid, _ := out[0].Interface().(node.PID)
+	if len(out) == 2 && !out[1].IsNil() {
+		return pid, out[1].Interface().(error)
+	}
+	return pid, nil
 }
 
 // convert turns a value decoded from TOML or JSON into type t: numbers to

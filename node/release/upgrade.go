@@ -336,7 +336,7 @@ func protect(f func() (any, error)) (v any, err error) {
 // finish deletes removed modules and applies the supervisor changes,
 // after the switch: they cannot undo it, and their failures are reported.
 func (x *execution) finish() {
-	cs, n := x.h.cs, x.h.n
+	cs := x.h.cs
 	for _, a := range x.ops(OpDeleteModule) {
 		_, err := cs.Purge(a[0])
 		if err == nil {
@@ -355,10 +355,10 @@ func (x *execution) finish() {
 			err = x.stopChild(sup, id)
 		case OpChangeChild:
 			if err = x.stopChild(sup, id); err == nil {
-				_, err = n.StartChild(node.Name(sup), x.h.start.childSpec(specChild(x.to.Start, sup, id)))
+				err = x.startChild(sup, id)
 			}
 		case OpStartChild:
-			_, err = n.StartChild(node.Name(sup), x.h.start.childSpec(specChild(x.to.Start, sup, id)))
+			err = x.startChild(sup, id)
 		default:
 			continue
 		}
@@ -368,6 +368,14 @@ func (x *execution) finish() {
 		}
 		x.rep.Children = append(x.rep.Children, cr)
 	}
+}
+
+func (x *execution) startChild(sup, id string) error {
+	spec, err := x.h.start.childSpec(specChild(x.to.Start, sup, id))
+	if err == nil {
+		_, err = x.h.n.StartChild(node.Name(sup), spec)
+	}
+	return err
 }
 
 func (x *execution) stopChild(sup, id string) error {
