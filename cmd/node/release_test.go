@@ -17,7 +17,7 @@ import (
 // release in a copy of examples/hotcode, and bin/hotcode in a "remote"
 // directory the tarball is extracted into.
 type relTest struct {
-	t       *testing.T
+	t       testing.TB
 	project string // a copy of examples/hotcode
 	remote  string
 	name    string // the release: bin/<name>
@@ -28,6 +28,10 @@ func newRelTest(t *testing.T) *relTest {
 	if testing.Short() {
 		t.Skip("builds releases")
 	}
+	return newRelTestB(t)
+}
+
+func newRelTestB(t testing.TB) *relTest {
 	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
 	if err != nil {
 		t.Fatal(err)
@@ -223,5 +227,20 @@ func TestNewProjectReleases(t *testing.T) {
 	out, errOut, status := r.bin("eval", `hello.Hello("gex")`)
 	if status != 0 || strings.TrimSpace(out) != `"hello, gex (greeting 1)"` {
 		t.Fatalf("bin/hello eval: %d %q %s", status, out, errOut)
+	}
+}
+
+// BenchmarkReleaseStart is bin/hotcode start until the node answers a
+// ping, which start waits for: a BEAM release takes 1-2 s.
+func BenchmarkReleaseStart(b *testing.B) {
+	r := newRelTestB(b)
+	r.node("release")
+	r.remote = filepath.Join(r.project, "_build", "dev", "rel", "hotcode")
+	b.ResetTimer()
+	for range b.N {
+		r.mustBin("start")
+		b.StopTimer()
+		r.mustBin("stop")
+		b.StartTimer()
 	}
 }

@@ -40,7 +40,7 @@ const PermanentFile = "permanent"
 // code server's path should be empty: every module comes from a release.
 func Boot(root, name, vsn string, n *node.Node, cs *code.Server) (*Handler, error) {
 	h := &Handler{root: root, name: name, n: n, cs: cs, start: starter{n: n, cs: cs}}
-	m, err := h.unpack(vsn)
+	m, err := h.unpacked(vsn)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +84,20 @@ func (h *Handler) Current() *Manifest {
 
 func (h *Handler) dir(vsn string) string { return filepath.Join(h.root, "releases", vsn) }
 
+// unpacked returns the manifest of release vsn, unpacking its tarball
+// only if the release is not unpacked yet: a boot reads the tarball, which
+// holds the binary, only the first time. The module sources are checked
+// against the manifest's digests as they are read.
+func (h *Handler) unpacked(vsn string) (*Manifest, error) {
+	if !validVersion(vsn) {
+		return nil, fmt.Errorf("%w: %q is not a version", ErrNoRelease, vsn)
+	}
+	if !exists(filepath.Join(h.dir(vsn), ManifestFile(h.name))) {
+		return h.unpack(vsn)
+	}
+	return h.readManifest(vsn)
+}
+
 // unpack returns the manifest of release vsn, verifying and unpacking its
 // tarball first when one is there. Only releases/<vsn>/ is unpacked: the
 // binary in bin/ is the one running.
@@ -105,6 +119,11 @@ func (h *Handler) unpack(vsn string) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: release %s %s: no %s nor %s in %s (copy the release's tarball there)",
 			ErrNoRelease, h.name, vsn, TarballFile(h.name), ManifestFile(h.name), dir)
 	}
+	return h.readManifest(vsn)
+}
+
+func (h *Handler) readManifest(vsn string) (*Manifest, error) {
+	manifest := filepath.Join(h.dir(vsn), ManifestFile(h.name))
 	m, err := ReadManifest(manifest)
 	if err != nil {
 		return nil, err
