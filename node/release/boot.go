@@ -102,3 +102,28 @@ func addHistory(root, vsn string) error {
 	_, err = fmt.Fprintln(f, vsn)
 	return errors.Join(err, f.Close())
 }
+
+// PlaceForRestart readies release vsn, placed in releases/<vsn>/ as a
+// tarball, for a restart onto it: the tarball is verified and unpacked
+// whole, its binary in bin/ included, for a release that cannot be loaded
+// hot (restart_new_binary). The next boot picks it, as the newest release
+// never run.
+func PlaceForRestart(root, name, vsn string) (*Manifest, error) {
+	if !validVersion(vsn) {
+		return nil, fmt.Errorf("%w: %q is not a version", ErrNoRelease, vsn)
+	}
+	tarball := filepath.Join(root, "releases", vsn, TarballFile(name))
+	if !exists(tarball) {
+		return nil, fmt.Errorf("%w: no %s in %s (copy the release's tarball there)", ErrNoRelease, TarballFile(name), filepath.Dir(tarball))
+	}
+	if err := Unpack(tarball, root, ""); err != nil {
+		return nil, err
+	}
+	return ReadManifest(filepath.Join(root, "releases", vsn, ManifestFile(name)))
+}
+
+// SetPermanent makes vsn the release a restart of root boots.
+func SetPermanent(root, vsn string) error {
+	h := &Handler{root: root}
+	return h.setPermanent(vsn)
+}

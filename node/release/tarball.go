@@ -155,15 +155,22 @@ func Unpack(file, root, prefix string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(hdr.Mode).Perm()|0o200)
+		// Written beside and renamed over: the file may be the binary
+		// running (bin/NAME), which cannot be written in place.
+		tmp := dst + ".unpack"
+		out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(hdr.Mode).Perm()|0o200)
 		if err != nil {
 			return err
 		}
 		if _, err := io.Copy(out, r); err != nil {
 			out.Close()
+			os.Remove(tmp)
 			return err
 		}
-		return out.Close()
+		if err := out.Close(); err != nil {
+			return err
+		}
+		return os.Rename(tmp, dst)
 	})
 	return err
 }

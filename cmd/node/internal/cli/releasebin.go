@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
@@ -261,6 +263,43 @@ func serveRelease(rd shell.RunDir, n *node.Node, cs *code.Server, h *release.Han
 
 // control runs one of the release handler's commands on the running node.
 func (rb *relBin) control(e *env, cmd string, args []string) int {
+	if cmd == "upgrade" && slices.Contains(args, "--restart") {
+		return rb.restartUpgrade(e, slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--restart" }))
+	}
 	fmt.Fprintf(e.stderr, "%s %s: the attach server does not take control commands yet\n", rb.name, cmd)
 	return exitFail
+}
+
+// restartUpgrade moves the node to a release that needs a new binary: it
+// unpacks the whole release, binary included, stops the node and starts
+// it on the new release (OTP's restart_new_emulator), and reports the
+// downtime.
+func (rb *relBin) restartUpgrade(e *env, args []string) int {
+	noPermanent := slices.Contains(args, "--no-permanent")
+	args = slices.DeleteFunc(args, func(a string) bool { return a == "--no-permanent" })
+	if len(args) != 1 {
+		fmt.Fprintf(e.stderr, "%s upgrade --restart: want one version\n", rb.name)
+		return exitUsage
+	}
+	vsn := args[0]
+	if _, err := release.PlaceForRestart(rb.root, rb.name, vsn); err != nil {
+		fmt.Fprintf(e.stderr, "%s upgrade --restart: %v\n", rb.name, err)
+		return exitFail
+	}
+	down := time.Now()
+	if status := rb.remote(e, "stop", nil); status != exitOK {
+		return status
+	}
+	if status := rb.start(e, nil); status != exitOK {
+		return status
+	}
+	downtime := time.Since(down)
+	if !noPermanent {
+		if err := release.SetPermanent(rb.root, vsn); err != nil {
+			fmt.Fprintf(e.stderr, "%s upgrade --restart: %v\n", rb.name, err)
+			return exitFail
+		}
+	}
+	fmt.Fprintf(e.stdout, "%s: restarted on release %s; the node was down %v\n", rb.name, vsn, downtime.Round(time.Millisecond))
+	return exitOK
 }
