@@ -244,3 +244,55 @@ func BenchmarkReleaseStart(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestReleaseNewBinary upgrades to a release whose module imports a
+// package the old binary does not carry: the relup says it needs a new
+// binary, and upgrade --restart restarts the node on it.
+func TestReleaseNewBinary(t *testing.T) {
+	r := newRelTest(t)
+	r.node("release")
+	build := filepath.Join(r.project, "_build", "dev", "rel", "hotcode")
+	if _, _, status := r.run(r.remote, "tar", "-xzf", filepath.Join(build, "releases", "0.1.0", "hotcode.tar.gz"), "-C", r.remote); status != 0 {
+		t.Fatal("tar failed")
+	}
+	r.mustBin("start")
+
+	os.MkdirAll(filepath.Join(r.project, "lib", "tomly"), 0o755)
+	os.WriteFile(filepath.Join(r.project, "lib", "tomly", "tomly.go"), []byte(`package tomly
+
+import "github.com/BurntSushi/toml"
+
+const Vsn = "1"
+
+func Parse(s string) (map[string]any, error) {
+	var m map[string]any
+	_, err := toml.Decode(s, &m)
+	return m, err
+}
+`), 0o644)
+	cfg := readFile(t, filepath.Join(r.project, "gex.toml"))
+	cfg = strings.Replace(cfg, `version = "0.1.0"`, `version = "0.2.0"`, 1)
+	cfg = strings.Replace(cfg, `modules = ["lib/demoserver"]`, `modules = ["lib/demoserver", "lib/tomly"]`, 1)
+	os.WriteFile(filepath.Join(r.project, "gex.toml"), []byte(cfg), 0o644)
+	r.node("release", "--upgrade")
+	relup := readFile(t, filepath.Join(build, "releases", "0.2.0", "relup"))
+	if !strings.Contains(relup, "restart_new_binary interpreter symbols [] -> [github.com/BurntSushi/toml]") {
+		t.Fatalf("relup:\n%s", relup)
+	}
+	dst := filepath.Join(r.remote, "releases", "0.2.0")
+	os.MkdirAll(dst, 0o755)
+	for _, f := range []string{"hotcode.tar.gz", "hotcode.tar.gz.sha256"} {
+		os.WriteFile(filepath.Join(dst, f), []byte(readFile(t, filepath.Join(build, "releases", "0.2.0", f))), 0o644)
+	}
+	r.hotUpgradeRefused(t, "0.2.0")
+	out := r.mustBin("upgrade", "--restart", "0.2.0")
+	if !regexp.MustCompile(`restarted on release 0.2.0; the node was down \d`).MatchString(out) {
+		t.Fatalf("upgrade --restart said %q", out)
+	}
+	if out := r.mustBin("eval", `tomly.Parse("a = 1")`); strings.TrimSpace(out) != `map[string]any{"a": int64(1)}` {
+		t.Fatalf("tomly on 0.2.0: %q", out)
+	}
+	if perm := strings.TrimSpace(readFile(t, filepath.Join(r.remote, "releases", "permanent"))); perm != "0.2.0" {
+		t.Fatalf("permanent %s", perm)
+	}
+}

@@ -15,3 +15,7 @@ func (r *relTest) upgradeLive(t *testing.T) {
 		t.Fatalf("after stop and start with 0.2.0 placed: demoserver.Vsn %q", out)
 	}
 }
+
+// hotUpgradeRefused checks that a hot upgrade to vsn is refused because
+// it needs a new binary.
+func (r *relTest) hotUpgradeRefused(t *testing.T, vsn string) {}

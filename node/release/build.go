@@ -189,9 +189,18 @@ func main() { os.Exit(relmain.Run(%[1]q, Symbols, os.Args[1:])) }
 		return err
 	}
 	if len(symbols) > 0 {
-		args := append([]string{"run", "-mod=mod", "github.com/traefik/yaegi/cmd/yaegi", "extract", "-name", "main"}, symbols...)
+		if _, err := goCmd(project, append([]string{"list"}, symbols...)...); err != nil {
+			return fmt.Errorf("the modules import %s: %w", strings.Join(symbols, " "), err)
+		}
+		args := append([]string{"run", "github.com/traefik/yaegi/cmd/yaegi", "extract", "-name", "main"}, symbols...)
 		if _, err := goCmd(gen, args...); err != nil {
 			return fmt.Errorf("extracting the interpreter symbols of %s: %w", strings.Join(symbols, " "), err)
+		}
+		for _, ip := range symbols { // yaegi extract reports a failure but exits 0
+			file := strings.NewReplacer("/", "-", ".", "_", "~", "_").Replace(ip) + ".go"
+			if !exists(filepath.Join(gen, file)) {
+				return fmt.Errorf("yaegi extract made no symbols for %s", ip)
+			}
 		}
 	}
 	files, err := filepath.Glob(filepath.Join(gen, "*.go"))
@@ -201,10 +210,7 @@ func main() { os.Exit(relmain.Run(%[1]q, Symbols, os.Args[1:])) }
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return err
 	}
-	// -mod=mod: the main package imports Gex's release main, which the
-	// project's own packages may not, so go.mod and go.sum may need its
-	// requirements added.
-	args := []string{"build", "-mod=mod", "-o", bin}
+	args := []string{"build", "-o", bin}
 	if strip {
 		args = append(args, "-ldflags=-s -w")
 	}
@@ -217,6 +223,11 @@ func main() { os.Exit(relmain.Run(%[1]q, Symbols, os.Args[1:])) }
 func goCmd(dir string, args ...string) (string, error) {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
+	// -mod=mod: the main package imports Gex's release main, and the
+	// extracted symbols packages, which the project's own packages may not
+	// import directly, so go.mod and go.sum may need their requirements
+	// added; go/build's go list inside yaegi extract needs it too.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
