@@ -29,7 +29,7 @@ func (n *Node) NewBatch(pids []PID, timeout time.Duration) (*Batch, error) {
 func (b *Batch) PrepareWith(cb *Callbacks, module, oldVsn string, extra any) error {
 	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra, cb: cb}}
 	return b.each(sysPrepare, func(p *process) any {
-		if module != "" && !sameModule(p.module, module) {
+		if module != "" && !SameModule(p.module, module) {
 			return nil
 		}
 		return req

@@ -311,7 +311,7 @@ func (p *process) migrate(req codeChange) (state any, vsn string, err error) {
 	if !suspended {
 		return nil, "", fmt.Errorf("%w (call sys.Suspend first)", ErrNotSuspended)
 	}
-	if req.module != "" && !sameModule(req.module, p.srv.mod.Name()) {
+	if req.module != "" && !SameModule(req.module, p.srv.mod.Name()) {
 		return nil, "", fmt.Errorf("the process runs module %s, not %s", p.srv.mod.Name(), req.module)
 	}
 	cb := p.srv.mod.Callbacks()

@@ -149,9 +149,11 @@ func terminal(cfg *readline.Config, in io.Reader, out io.Writer) (restore func()
 }
 
 // Run reads and evaluates lines until Ctrl-D on an empty line (it then
-// returns nil), ctx is done, or the Engine is lost (it then returns
-// ErrDisconnected or ErrSessionClosed). Other failures of the Engine are
-// shown, and the console goes on.
+// returns nil), ctx is done, or the Engine is lost: it then returns the
+// Engine's error, which matches ErrSessionClosed, without showing it, for
+// the caller to say what became of the session (a remote node that
+// stopped, say). Other failures of the Engine are shown, and the console
+// goes on.
 func (c *Console) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		c.rl.SetPrompt(c.eng.Prompt())
@@ -199,13 +201,13 @@ func (c *Console) eval(ctx context.Context, line string) error {
 		}()
 	}
 	err := c.eng.Eval(ctx, line, c.opts.Stdout)
-	if err == nil || isEvalError(err) {
+	switch {
+	case err == nil || isEvalError(err):
 		return nil
-	}
-	fmt.Fprintf(c.opts.Stderr, "** (error) %v\n", err)
-	if errors.Is(err, ErrDisconnected) || errors.Is(err, ErrSessionClosed) {
+	case errors.Is(err, ErrSessionClosed):
 		return err
 	}
+	fmt.Fprintf(c.opts.Stderr, "** (error) %v\n", err)
 	return nil
 }
 

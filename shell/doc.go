@@ -1,6 +1,7 @@
 // Package shell is Gex's console: the evaluation engine (Session), the
-// readline front end (Console), printing, IEx-style input, and the attach
-// protocol by which other terminals reach a running node.
+// readline front end (Console), printing and IEx-style input. Other
+// terminals reach a running node's sessions through package
+// shell/attach, whose client is an Engine too.
 //
 // # Console
 //
@@ -47,92 +48,4 @@
 // A Console is the line-editing front end of any Engine: readline with
 // history, Ctrl-R search, Tab completion through Engine.Complete, Ctrl-C
 // to interrupt an evaluation and Ctrl-D to leave.
-//
-// # Attach protocol
-//
-// A node that can be attached to (node console, node start, node
-// foreground) listens on a unix stream socket in its runtime directory (see
-// RunDir): $GEX_RUNTIME_DIR, else $XDG_RUNTIME_DIR/gex, else
-// $TMPDIR/gex-<uid> (/tmp/gex-<uid>), as <node>.sock beside <node>.pid and
-// <node>.log. The directory is mode 0700 and owned by the node's user, the
-// socket 0600; and the node asks the kernel who connected (SO_PEERCRED)
-// and refuses every other user, saying so to the client and in its log.
-// There is no cookie or other secret, on a command line or anywhere else.
-//
-// Everything on the socket is a frame:
-//
-//	length  uint32, big-endian: the bytes that follow, 1 to MaxFrameSize
-//	type    1 byte, a letter
-//	payload length-1 bytes
-//
-// Inside payloads, numbers are unsigned varints (encoding/binary), strings
-// are a varint length and the bytes, and text that ends a payload takes the
-// rest of it. A frame of unknown type, an oversized or empty frame, or a
-// malformed payload is a protocol error: the node answers with an Error
-// frame (or, during the handshake, a Refuse) and closes that connection
-// only.
-//
-// The client speaks first, with a Hello:
-//
-//	H  Hello    "GEX", version, mode, flags, width
-//
-// The magic "GEX" and the version come first in every version of the
-// protocol; ProtocolVersion is 1. Mode is 's' for an interactive session,
-// 'e' for one evaluation (node eval) or 'c' for control: no session, only
-// ping and stop. Flags bit 0 says the client's terminal shows colors; width
-// is its width in columns, 0 if unknown. The session prints for that
-// terminal: the client decides color, not the node. The node answers:
-//
-//	W  Welcome  version, node name, node OS pid; in mode 's' a Prompt follows
-//	R  Refuse   code, reason text; the node then closes
-//
-// Refuse codes: 1 not the protocol, 2 another version, 3 another user, 4
-// the node is stopping, 5 no session could be made, 6 the node already
-// serves as many connections as it will (it answers such a client at once,
-// without reading its hello). Before the welcome a frame may be at most
-// 4 KiB. A client that sends nothing whole within a few seconds is
-// disconnected, as is a control client that asks nothing.
-//
-// The client checks the node too: it asks the kernel who listens on the
-// socket, and talks only to a node of its own user. A runtime directory in
-// a shared /tmp can be made first by anyone, and a listener there must not
-// receive the user's console input.
-//
-// After the welcome the client sends requests; the node answers them one at
-// a time, in order:
-//
-//	E  Eval       the line               answer: O* P? F
-//	C  Complete   cursor pos, line       answer: M
-//	S  Stop       (mode 'c' only)        answer: F, then the end of the
-//	                                     connection once the node has stopped
-//
-// and these, which act at once, even while an evaluation runs:
-//
-//	I  Interrupt  cancel this client's running evaluation, if any
-//	D  Detach     end the session; the node keeps running
-//
-// The node sends:
-//
-//	O  Output   bytes the evaluation wrote, at most 32 KiB a frame
-//	P  Prompt   the prompt to show next
-//	M  Matches  length, count, candidates: as readline's AutoCompleter
-//	F  Result   status, flags, message
-//	!  Error    text; the node is closing this connection (protocol error,
-//	            or the node is stopping)
-//
-// Result status is 0 for success, 1 for an evaluation that failed and whose
-// error the session has already shown in Output (the client's Eval returns
-// an *EvalError), 2 for a failure of the session itself, not shown (a
-// *RemoteError); flags bit 0 says an Interrupt cancelled the evaluation.
-// The message is cut at 4 KiB, so that it always fits in a frame.
-// Output can also arrive between answers, from work an evaluation left
-// running; a client shows it with the answer to its next Eval.
-//
-// Each connection has its own session, and so its own variables. An
-// Interrupt cancels the context of that connection's evaluation and no
-// other; a connection that closes, cleanly or because its client died,
-// has its evaluation cancelled and its session closed. When the node stops
-// it interrupts every evaluation and sends each client an Error frame
-// saying so; a session still busy a few seconds later is abandoned, its
-// connection closed, so that the node's process can exit.
 package shell

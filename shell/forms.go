@@ -155,10 +155,10 @@ func (s *Session) registered(name string) (node.Name, bool) {
 	if _, ok := s.node.Whereis(name); ok {
 		return node.Name(name), true
 	}
-	key := looseKey(name)
+	key := node.ModuleKey(name)
 	var found []string
 	for _, r := range s.node.Registered() {
-		if looseKey(r) == key {
+		if node.ModuleKey(r) == key {
 			found = append(found, r)
 		}
 	}
@@ -167,8 +167,6 @@ func (s *Session) registered(name string) (node.Name, bool) {
 	}
 	return node.Name(name), false
 }
-
-func looseKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
 
 var (
 	destType  = reflect.TypeFor[node.Dest]()

@@ -9,6 +9,7 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/symbols"
 )
@@ -46,11 +47,11 @@ func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version, chai
 
 func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string) error {
 	switch ipath {
-	case nodePath:
+	case interp.NodePath:
 		u.exports[nodeKey] = s.nodeSyms
 		u.pinned[nodeKey] = spawnSymbols(s.node, v)
 		return nil
-	case migratePath:
+	case interp.MigratePath:
 		u.exports[migrateKey] = symbols.Symbols[migrateKey]
 		return nil
 	}
@@ -65,13 +66,13 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 		u.exports[k] = s.extraSyms[k]
 		return nil
 	}
-	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {
+	if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
 	}
 	syms, name, err := s.moduleSymbols(path.Base(ipath), chain)
 	if err != nil {
 		return fmt.Errorf("import %q: %w (a module may import the standard library, "+
-			"%s, %s and loaded modules)", ipath, err, nodePath, migratePath)
+			"%s, %s and loaded modules)", ipath, err, interp.NodePath, interp.MigratePath)
 	}
 	u.exports[ipath+"/"+name] = syms
 	return nil

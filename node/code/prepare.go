@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/interp"
 )
 
 // Loading is a multi-module load in two steps, as OTP's
@@ -51,7 +52,7 @@ func (s *Server) PrepareLoading(srcs []*Source) (*Loading, error) {
 	seen := make(map[string]bool)
 	var errs []error
 	for _, src := range srcs {
-		key := moduleKey(src.Name)
+		key := node.ModuleKey(src.Name)
 		if seen[key] {
 			errs = append(errs, fmt.Errorf("module %s given twice", src.Name))
 			continue
@@ -86,7 +87,7 @@ func (s *Server) checkLoadedImports(src *Source) error {
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
 		_, std := s.std[ipath]
-		if _, extra := s.extra[ipath]; std || extra || ipath == nodePath || ipath == migratePath {
+		if _, extra := s.extra[ipath]; std || extra || ipath == interp.NodePath || ipath == interp.MigratePath {
 			continue
 		}
 		if name := path.Base(ipath); !s.IsLoaded(name) {
@@ -114,7 +115,7 @@ func (l *Loading) Switch() error {
 	l.state = switched
 	now := time.Now().UnixNano()
 	for _, obj := range l.objs {
-		key := moduleKey(obj.v.name)
+		key := node.ModuleKey(obj.v.name)
 		m := s.mods[key]
 		l.added = append(l.added, m == nil)
 		if m == nil {
@@ -142,7 +143,7 @@ func (l *Loading) Revert() error {
 	}
 	l.state = finished
 	for i, obj := range l.objs {
-		key := moduleKey(obj.v.name)
+		key := node.ModuleKey(obj.v.name)
 		if l.added[i] {
 			delete(s.mods, key)
 		} else {
@@ -169,7 +170,7 @@ func (l *Loading) Commit() ([]LoadResult, error) {
 	res := make([]LoadResult, len(l.objs))
 	var doomed [][]node.PID
 	for i, obj := range l.objs {
-		m := s.mods[moduleKey(obj.v.name)]
+		m := s.mods[node.ModuleKey(obj.v.name)]
 		if prev := l.prev[i]; prev != nil {
 			if m.old != nil {
 				purged := m.old.info()

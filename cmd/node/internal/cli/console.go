@@ -20,13 +20,16 @@ import (
 )
 
 var consoleCmd = &command{
-	usage:   "console [DIR] [--name NAME]",
+	usage:   "console [DIR] [--name NAME] [--max-sessions N]",
 	summary: "Start a node and a console on it, loading the modules in DIR.",
 	help: `Console starts a node in this process, puts DIR (default ".") on its code
 path and loads its modules, as iex -S mix does: each file NAME.go and each
 directory NAME holding package NAME. Ctrl-D on an empty line leaves the
 console and stops the node gracefully; Ctrl-C interrupts the running
 evaluation. Type h at the prompt for help.
+
+Others can attach to the node with node attach, at most --max-sessions at
+once; they are told when the node stops.
 `,
 }
 
@@ -34,10 +37,14 @@ func init() { consoleCmd.run = runConsole }
 
 func runConsole(e *env, args []string) int {
 	fs := consoleCmd.flags(e, "console")
-	name := fs.String("name", "", "the node's `NAME`, as name or name@host (default node@HOST)")
+	name := nameFlag(fs)
+	maxSessions := maxSessionsFlag(fs)
 	operands, status, ok := consoleCmd.parse(e, fs, args)
 	if !ok {
 		return status
+	}
+	if !checkMaxSessions(e, "console", *maxSessions) {
+		return exitUsage
 	}
 	if len(operands) > 1 {
 		fmt.Fprintf(e.stderr, "node console: one directory, not %d: %s\n", len(operands), strings.Join(operands, " "))
@@ -66,7 +73,7 @@ func runConsole(e *env, args []string) int {
 	// stop ends this console as Ctrl-D does.
 	stopAsked := make(chan struct{})
 	var once sync.Once
-	srv, err := serveAttach(runDir(e), n, cs, func() { once.Do(func() { close(stopAsked) }) })
+	srv, err := serveAttach(runDir(e), n, cs, *maxSessions, func() { once.Do(func() { close(stopAsked) }) })
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
@@ -77,6 +84,7 @@ func runConsole(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
 	}
+	srv.Drain() // attached consoles hear of the stop before the node stops
 	if err := n.Stop(); err != nil {
 		fmt.Fprintf(e.stderr, "node console: stopping the node: %v\n", err)
 		return exitFail

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/gexdev/gex/node/release"
 )
 
 var newCmd = &command{
@@ -50,7 +52,7 @@ func runNew(e *env, args []string) int {
 	if src == "" {
 		src = e.getenv("GEX_SRC")
 	}
-	if src == "" && moduleVersion() == "devel" {
+	if src == "" && release.GexVersion() == "devel" {
 		fmt.Fprintf(e.stderr, "node new: this node command is a development build: give --gex DIR, the Gex source tree, or set GEX_SRC\n")
 		return exitUsage
 	}
@@ -124,10 +126,10 @@ args = []
 
 // requiredGex is the version of Gex a new project requires.
 func requiredGex(gexSrc string) string {
-	if gexSrc != "" || moduleVersion() == "devel" {
+	if gexSrc != "" || release.GexVersion() == "devel" {
 		return "v0.0.0"
 	}
-	return moduleVersion()
+	return release.GexVersion()
 }
 
 func moduleTemplate(name string) string {

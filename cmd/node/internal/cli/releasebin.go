@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,7 +16,7 @@ import (
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
 	"github.com/gexdev/gex/node/release"
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 // A release's node binary, bin/NAME, runs the release it sits in: its
@@ -129,7 +130,7 @@ func (rb *relBin) remote(e *env, cmd string, args []string) int {
 
 func (rb *relBin) version(e *env) int {
 	perm, _ := release.ReadPermanent(rb.root)
-	fmt.Fprintf(e.stdout, "%s %s (permanent; gex %s %s %s/%s)\n", rb.name, perm, moduleVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(e.stdout, "%s %s (permanent; gex %s %s %s/%s)\n", rb.name, perm, release.GexVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return exitOK
 }
 
@@ -241,7 +242,7 @@ func (rb *relBin) start(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "%s start: %v\n", rb.name, err)
 		return exitFail
 	}
-	if info, err := shell.Ping(context.Background(), r.socket()); err == nil {
+	if info, err := attach.Ping(context.Background(), r.socket()); err == nil {
 		fmt.Fprintf(e.stderr, "%s start: node %s is already running (pid %d)\n", rb.name, info.Name, info.PID)
 		return exitFail
 	}
@@ -254,11 +255,16 @@ func (rb *relBin) start(e *env, args []string) int {
 	return exitOK
 }
 
-// serveRelease makes the release's node attachable, as serveAttach does.
-// The handler's control commands (upgrade, downgrade, releases) are served
-// once the attach server takes named commands.
-func serveRelease(rd shell.RunDir, n *node.Node, cs *code.Server, h *release.Handler, stop func()) (*shell.Server, error) {
-	return serveAttach(rd, n, cs, stop)
+// serveRelease makes the release's node attachable, as serveAttach does,
+// with the release handler's control commands: upgrade, downgrade and
+// releases.
+func serveRelease(rd attach.RunDir, n *node.Node, cs *code.Server, h *release.Handler, stop func()) (*attach.Server, error) {
+	opts := attachOptions(n, cs, attach.DefaultMaxSessions, stop)
+	opts.Commands = map[string]attach.Command{}
+	for name, cmd := range h.Commands() {
+		opts.Commands[name] = attach.Command(cmd)
+	}
+	return attach.ServeAttach(rd, opts)
 }
 
 // control runs one of the release handler's commands on the running node.
@@ -266,8 +272,25 @@ func (rb *relBin) control(e *env, cmd string, args []string) int {
 	if cmd == "upgrade" && slices.Contains(args, "--restart") {
 		return rb.restartUpgrade(e, slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--restart" }))
 	}
-	fmt.Fprintf(e.stderr, "%s %s: the attach server does not take control commands yet\n", rb.name, cmd)
-	return exitFail
+	name, err := rb.nodeName()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
+		return exitFail
+	}
+	r, err := newRemote(e, name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
+		return exitFail
+	}
+	err = attach.Control(context.Background(), r.socket(), cmd, args, e.stdout)
+	switch {
+	case errors.Is(err, attach.ErrNotRunning):
+		return r.fail(e, cmd, err)
+	case err != nil:
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
+		return exitFail
+	}
+	return exitOK
 }
 
 // restartUpgrade moves the node to a release that needs a new binary: it

@@ -1,4 +1,4 @@
-package shell
+package attach
 
 import (
 	"cmp"
@@ -20,7 +20,8 @@ const RunDirEnv = "GEX_RUNTIME_DIR"
 const maxSocketPath = 103
 
 // RunDir is the directory where a user's nodes keep their sockets, pid files
-// and logs: node kv@host has kv@host.sock, kv@host.pid and kv@host.log. It
+// and logs: node kv@host has kv@host.sock, kv@host.pid and kv@host.log, and
+// kv@host.lock, which the node holds locked while it serves the socket. It
 // is the user's alone (mode 0700), which is what keeps other users from
 // reaching the sockets.
 type RunDir string
@@ -75,6 +76,49 @@ func (d RunDir) PIDFile(node string) string { return d.file(node, ".pid") }
 
 // LogFile returns the path of the log a daemon node writes.
 func (d RunDir) LogFile(node string) string { return d.file(node, ".log") }
+
+// LockFile returns the path of the file a node holds locked while it
+// serves its socket.
+func (d RunDir) LockFile(node string) string { return d.file(node, ".lock") }
+
+// lock takes node's lock file, without waiting: of several processes that
+// would serve one node's socket at once, one gets it, and the others
+// ErrAlreadyRunning, however their checks of a stale socket interleave.
+// The kernel releases the lock when the holder's process ends, so a node
+// that died leaves nothing to clean up; unlock releases it too.
+func (d RunDir) lock(node string) (*os.File, error) {
+	path := d.LockFile(node)
+	for {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%w: another process serves node %s (it holds %s)", ErrAlreadyRunning, node, path)
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// A holder that unlocked has removed the file first: a lock on
+		// the removed file is no lock, so take the one at path now.
+		held, err1 := f.Stat()
+		now, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			return f, nil
+		}
+		f.Close()
+		if err := cmp.Or(err1, err2); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+}
+
+// unlock removes a lock file taken by lock, and then releases it.
+func unlock(f *os.File) error {
+	err := os.Remove(f.Name())
+	return errors.Join(err, f.Close())
+}
 
 func (d RunDir) file(node, ext string) string {
 	return filepath.Join(string(d), node+ext)

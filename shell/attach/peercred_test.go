@@ -1,4 +1,4 @@
-package shell
+package attach
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gexdev/gex/shell"
 )
 
 func TestPeerCredOfOwnProcess(t *testing.T) {
@@ -92,7 +94,7 @@ func TestOtherUserRefused(t *testing.T) {
 	socket := RunDir(dir).Socket("root@host")
 	srv, err := ServeAttach(RunDir(dir), ServerOptions{
 		Node:       "root@host",
-		NewSession: func(SessionOptions) (Engine, error) { return nil, errors.New("no sessions here") },
+		NewSession: func(Terminal) (shell.Engine, error) { return nil, errors.New("no sessions here") },
 		Logger:     slog.New(slog.NewTextHandler(syncWriter{&logMu, &logged}, nil)),
 	})
 	if err != nil {
@@ -163,7 +165,7 @@ func TestHelperAttachAsOtherUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+	c := newClient(nc)
 	err = c.handshake(socket, helloMsg{version: ProtocolVersion, mode: modeShell})
 	if !errors.Is(err, ErrPeer) {
 		t.Fatalf("as uid %d: %v, want a peer refusal", os.Geteuid(), err)
@@ -227,7 +229,7 @@ func TestHelperImpostorNode(t *testing.T) {
 	}
 	srv, err := ServeAttach(RunDir(dir), ServerOptions{
 		Node:       "root@host",
-		NewSession: func(o SessionOptions) (Engine, error) { return &scriptEngine{opts: o, vars: map[string]string{}}, nil },
+		NewSession: func(o Terminal) (shell.Engine, error) { return &scriptEngine{opts: o, vars: map[string]string{}}, nil },
 		Allow:      func(Cred) error { return nil },
 		Logger:     slog.New(slog.DiscardHandler),
 	})

@@ -1,8 +1,10 @@
-package shell
+package attach
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,7 +13,7 @@ import (
 
 // ProtocolVersion is the version of the attach protocol this package speaks.
 // A node refuses a client that names another version; see the package doc.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // MaxFrameSize bounds the type byte plus payload of one frame. The decoder
 // rejects a larger length before allocating, so garbage on the socket costs
@@ -19,7 +21,8 @@ const ProtocolVersion = 1
 const MaxFrameSize = 1 << 20
 
 // maxChunk is the largest Output payload a writer sends in one frame; larger
-// writes are split so one long output never approaches MaxFrameSize.
+// writes are split so one long output never approaches MaxFrameSize, and
+// an interrupt is acted on between two chunks.
 const maxChunk = 32 << 10
 
 // helloMagic opens every Hello payload, in every protocol version, so a
@@ -37,7 +40,7 @@ const (
 	frameComplete  frameType = 'C' // completion request: cursor position, line
 	frameInterrupt frameType = 'I' // cancel this client's running evaluation
 	frameDetach    frameType = 'D' // the client leaves; the node keeps running
-	frameStop      frameType = 'S' // ask the node to stop (control mode)
+	frameCommand   frameType = 'X' // run a control command (control mode): name, args
 )
 
 // Node to client.
@@ -48,12 +51,12 @@ const (
 	framePrompt  frameType = 'P' // the prompt to show next
 	frameMatches frameType = 'M' // completion response: length, candidates
 	frameResult  frameType = 'F' // an evaluation or stop finished: status, message
-	frameError   frameType = '!' // the node ends the connection: message; then close
+	frameError   frameType = '!' // the node ends the connection: code, message; then close
 )
 
 func (t frameType) known() bool {
 	switch t {
-	case frameHello, frameEval, frameComplete, frameInterrupt, frameDetach, frameStop,
+	case frameHello, frameEval, frameComplete, frameInterrupt, frameDetach, frameCommand,
 		frameWelcome, frameRefuse, frameOutput, framePrompt, frameMatches, frameResult, frameError:
 		return true
 	}
@@ -173,12 +176,17 @@ func noEOF(err error) error {
 }
 
 // frameWriter writes whole frames to a stream shared by several goroutines:
-// each frame goes out in one Write, so frames never interleave.
+// each frame goes out in one Write, so frames never interleave. After its
+// last frame (see final) it writes nothing more.
 type frameWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf []byte
+	mu     sync.Mutex
+	w      io.Writer
+	buf    []byte
+	sealed bool // final has written the connection's last frame
 }
+
+// errSealed: a frame written after the connection's last one.
+var errSealed = errors.New("attach: connection ending")
 
 func (fw *frameWriter) write(t frameType, payload []byte) error {
 	if 1+len(payload) > MaxFrameSize {
@@ -186,6 +194,26 @@ func (fw *frameWriter) write(t frameType, payload []byte) error {
 	}
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
+	if fw.sealed {
+		return errSealed
+	}
+	return fw.writeLocked(t, payload)
+}
+
+// final writes the last frame of a connection, an Error, unless one was
+// written already: whatever other goroutines write afterwards (the rest of
+// an interrupted evaluation's output) is dropped, so the client reads the
+// Error frame last.
+func (fw *frameWriter) final(t frameType, payload []byte) {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	if !fw.sealed {
+		fw.sealed = true
+		fw.writeLocked(t, payload)
+	}
+}
+
+func (fw *frameWriter) writeLocked(t frameType, payload []byte) error {
 	fw.buf = appendFrame(fw.buf[:0], t, payload)
 	_, err := fw.w.Write(fw.buf)
 	if cap(fw.buf) > 2*maxChunk {
@@ -194,14 +222,38 @@ func (fw *frameWriter) write(t frameType, payload []byte) error {
 	return err
 }
 
-// outputWriter is the io.Writer an evaluation writes to: every Write becomes
-// Output frames, at most maxChunk bytes each.
-type outputWriter struct{ fw *frameWriter }
+// outputWriter is the io.Writer an evaluation or a command writes to: every
+// Write becomes Output frames, at most maxChunk bytes each. Once ctx is done
+// (an Interrupt, or the client gone) it lets through only a chunk's worth
+// more, enough for the engine to say it was interrupted, and then refuses
+// with ctx's error: a long result stops going out within a chunk of the
+// interrupt, however the caller treats the error.
+type outputWriter struct {
+	fw  *frameWriter
+	ctx context.Context
 
-func (o outputWriter) Write(p []byte) (int, error) {
+	mu    sync.Mutex // work an evaluation left running may write too
+	grace int        // bytes let through since ctx was done
+	cut   bool       // output was refused
+}
+
+func newOutputWriter(fw *frameWriter, ctx context.Context) *outputWriter {
+	return &outputWriter{fw: fw, ctx: ctx}
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	n := 0
 	for len(p) > 0 {
 		chunk := p[:min(len(p), maxChunk)]
+		if err := o.ctx.Err(); err != nil {
+			if o.grace+len(chunk) > maxChunk {
+				o.cut = true
+				return n, err
+			}
+			o.grace += len(chunk)
+		}
 		if err := o.fw.write(frameOutput, chunk); err != nil {
 			return n, err
 		}
@@ -211,13 +263,20 @@ func (o outputWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// wasCut reports whether output was refused after an interrupt.
+func (o *outputWriter) wasCut() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cut
+}
+
 // Modes a client names in its Hello.
 type clientMode byte
 
 const (
 	modeShell   clientMode = 's' // an interactive session: prompt, eval, completion
 	modeEval    clientMode = 'e' // one evaluation, then the client closes
-	modeControl clientMode = 'c' // no session: ping (the handshake itself) and stop
+	modeControl clientMode = 'c' // no session: one control command (ping, stop, ...)
 )
 
 // helloMsg is the first frame a client sends.
@@ -403,6 +462,65 @@ func decodeResult(p []byte) (resultMsg, error) {
 		d.err = protocolErrorf("unknown result status %d", r.status)
 	}
 	return r, d.err
+}
+
+// commandMsg asks for a control command: its name and arguments.
+type commandMsg struct {
+	name string
+	args []string
+}
+
+func (c commandMsg) encode() []byte {
+	var e fieldEncoder
+	e.string(c.name)
+	e.uvarint(uint64(len(c.args)))
+	for _, a := range c.args {
+		e.string(a)
+	}
+	return e.b
+}
+
+func decodeCommand(p []byte) (commandMsg, error) {
+	d := fieldDecoder{b: p}
+	c := commandMsg{name: d.string()}
+	n := d.int()
+	// Each argument takes at least one byte, which bounds n by what is
+	// left and keeps a lying count from allocating.
+	if d.err == nil && n > len(d.b) {
+		d.err = protocolErrorf("%d arguments in %d bytes", n, len(d.b))
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		c.args = append(c.args, d.string())
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = protocolErrorf("%d bytes after a command's arguments", len(d.b))
+	}
+	return c, d.err
+}
+
+// errorCode says why the node ends a connection with an Error frame.
+type errorCode byte
+
+const (
+	errorProtocol errorCode = 1 // the client broke the protocol
+	errorStopping errorCode = 2 // the node is stopping
+)
+
+// errorMsg is the node's last word on a connection.
+type errorMsg struct {
+	code errorCode
+	text string
+}
+
+func (m errorMsg) encode() []byte {
+	return append([]byte{byte(m.code)}, m.text...)
+}
+
+func decodeError(p []byte) errorMsg {
+	if len(p) == 0 {
+		return errorMsg{code: errorProtocol}
+	}
+	return errorMsg{code: errorCode(p[0]), text: string(p[1:])}
 }
 
 // fieldEncoder appends payload fields: unsigned varints, and strings as a

@@ -1,4 +1,4 @@
-package shell
+package attach
 
 import (
 	"context"
@@ -13,7 +13,17 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gexdev/gex/shell"
 )
+
+// Terminal describes the terminal of an attached client, for the session
+// made for it: the session prints for that terminal, not the node's.
+type Terminal struct {
+	Color   bool // the terminal shows colors
+	Width   int  // its width in columns; 0 if unknown
+	OneShot bool // one evaluation, then the client leaves (node eval)
+}
 
 // ServerOptions configures a Server. Zero fields get the defaults noted.
 type ServerOptions struct {
@@ -21,8 +31,12 @@ type ServerOptions struct {
 	Node string
 	// NewSession makes the session of one attached client (and of one
 	// `node eval`). The server closes it when the client leaves. Without it
-	// the server answers only ping and stop.
-	NewSession func(SessionOptions) (Engine, error)
+	// the server answers only control commands.
+	NewSession func(Terminal) (shell.Engine, error)
+	// Commands are control commands the embedder adds to the built-in
+	// ping, stop, pid and version; see Command. A name of a built-in
+	// panics in NewServer.
+	Commands map[string]Command
 	// Stop is called when a client asks the node to stop (`node stop`). It
 	// runs on that client's connection, which Close waits for, so it must
 	// only start the stop (signal the node's owner) and return. Without it
@@ -34,8 +48,14 @@ type ServerOptions struct {
 	// HandshakeTimeout bounds the wait for a client's hello, and the life
 	// of a control connection that asks nothing. Default 5 s.
 	HandshakeTimeout time.Duration
-	// MaxConns bounds the connections served at once, attached or still in
-	// their handshake; a client beyond it is refused at once. Default 256.
+	// MaxSessions bounds the sessions served at once (node attach and node
+	// eval); a client asking for one more is refused, and control commands
+	// are still answered. Default DefaultMaxSessions.
+	MaxSessions int
+	// MaxConns bounds the connections served at once, sessions, control
+	// commands and handshakes; a client beyond it is refused at once,
+	// before its hello is read. Default MaxSessions + 64, which leaves
+	// control commands room beside a full set of sessions.
 	MaxConns int
 	// CloseTimeout bounds how long Close waits for sessions to end once it
 	// has interrupted them. Default 5 s.
@@ -44,21 +64,33 @@ type ServerOptions struct {
 	Logger *slog.Logger
 }
 
+// DefaultMaxSessions is the default of ServerOptions.MaxSessions.
+const DefaultMaxSessions = 256
+
+// controlRoom is what MaxConns leaves by default beside MaxSessions.
+const controlRoom = 64
+
 // Server serves a node's console sessions to attach clients, one session per
-// connection. See the package doc for the protocol.
+// connection, and its control commands. See the package doc for the
+// protocol.
 type Server struct {
 	opts     ServerOptions
-	ctx      context.Context // cancelled by Close; parent of every connection
+	commands map[string]Command
+	ctx      context.Context // cancelled by Drain or Close; parent of every connection
 	shutdown context.CancelFunc
 
 	mu        sync.Mutex
 	closed    bool
 	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{} // being served
-	full      bool                  // MaxConns reached, and said so in the log
-	stoppers  []net.Conn            // clients waiting for the node to stop; see keepUntilClosed
-	swept     bool                  // Close has ended the stoppers' connections
-	wg        sync.WaitGroup        // Serve loops and connections
+	conns     map[net.Conn]*serverConn // being served
+	sessions  int                      // of conns, those holding a session
+	full      refusals                 // clients refused beyond MaxConns
+	busy      refusals                 // clients refused beyond MaxSessions
+	stoppers  []net.Conn               // clients waiting for the node to stop; see keepUntilClosed
+	swept     bool                     // Close has ended the stoppers' connections
+	lock      *os.File                 // the node's lock file, held while serving; nil for Serve
+	loops     sync.WaitGroup           // Serve loops
+	connWG    sync.WaitGroup           // connections
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,8 +104,11 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.HandshakeTimeout <= 0 {
 		opts.HandshakeTimeout = 5 * time.Second
 	}
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
 	if opts.MaxConns <= 0 {
-		opts.MaxConns = 256
+		opts.MaxConns = opts.MaxSessions + controlRoom
 	}
 	if opts.CloseTimeout <= 0 {
 		opts.CloseTimeout = 5 * time.Second
@@ -82,19 +117,30 @@ func NewServer(opts ServerOptions) *Server {
 		opts.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
+	s := &Server{
 		opts:      opts,
 		ctx:       ctx,
 		shutdown:  cancel,
 		listeners: make(map[net.Listener]struct{}),
-		conns:     make(map[net.Conn]struct{}),
+		conns:     make(map[net.Conn]*serverConn),
+		full:      refusals{what: "clients beyond the connection limit", limit: "max_conns", max: opts.MaxConns},
+		busy:      refusals{what: "sessions beyond the session limit", limit: "max_sessions", max: opts.MaxSessions},
 	}
+	s.commands = s.builtins()
+	for name, cmd := range opts.Commands {
+		if _, ok := s.commands[name]; ok {
+			panic("attach: command " + name + " is built in")
+		}
+		s.commands[name] = cmd
+	}
+	return s
 }
 
 // ServeAttach makes a running node attachable: it prepares the runtime
-// directory dir, listens on the socket of node opts.Node there (see
-// ListenUnix) and serves clients in the background until Close, which also
-// removes the socket. `node console` and `node foreground` both call it.
+// directory dir, takes the node's lock file there (see RunDir), listens on
+// the socket of node opts.Node (see ListenUnix) and serves clients in the
+// background until Close, which also removes the socket and releases the
+// lock. `node console` and `node foreground` both call it.
 func ServeAttach(dir RunDir, opts ServerOptions) (*Server, error) {
 	if err := dir.CheckName(opts.Node); err != nil {
 		return nil, err
@@ -102,11 +148,17 @@ func ServeAttach(dir RunDir, opts ServerOptions) (*Server, error) {
 	if err := dir.Ensure(); err != nil {
 		return nil, err
 	}
-	l, err := ListenUnix(dir.Socket(opts.Node))
+	lock, err := dir.lock(opts.Node)
 	if err != nil {
 		return nil, err
 	}
+	l, err := ListenUnix(dir.Socket(opts.Node))
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
 	s := NewServer(opts)
+	s.lock = lock
 	s.add(l) // cannot fail: s is new
 	go func() {
 		if err := s.serve(l); err != ErrServerClosed {
@@ -127,15 +179,15 @@ func (s *Server) Serve(l net.Listener) error {
 	return s.serve(l)
 }
 
-// serve is Serve after l is tracked; it owns one count of s.wg.
+// serve is Serve after l is tracked; it owns one count of s.loops.
 func (s *Server) serve(l net.Listener) error {
-	defer s.wg.Done()
+	defer s.loops.Done()
 	defer l.Close()
 	var backoff time.Duration
 	for {
 		nc, err := l.Accept()
 		if err != nil {
-			if s.ctx.Err() != nil {
+			if s.isClosed() {
 				return ErrServerClosed
 			}
 			if !isTemporary(err) {
@@ -149,19 +201,25 @@ func (s *Server) serve(l net.Listener) error {
 			continue
 		}
 		backoff = 0
-		switch s.track(nc) {
-		case trackClosed:
+		switch c := s.track(nc); c {
+		case nil:
 			nc.Close()
 			return ErrServerClosed
-		case trackFull:
+		case refusedFull:
 			s.refuseBusy(nc)
 		default:
-			go s.serveConn(nc)
+			go s.serveConn(c)
 		}
 	}
 }
 
-// add counts a Serve loop in s.wg, unless the server is closed. Counting
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// add counts a Serve loop in s.loops, unless the server is closed. Counting
 // under the lock keeps Add from racing Close's Wait.
 func (s *Server) add(l net.Listener) bool {
 	s.mu.Lock()
@@ -170,45 +228,85 @@ func (s *Server) add(l net.Listener) bool {
 		return false
 	}
 	s.listeners[l] = struct{}{}
-	s.wg.Add(1)
+	s.loops.Add(1)
 	return true
 }
 
-// What track did with a new connection.
-const (
-	trackServe  = iota // counted: serve it
-	trackClosed        // the server is closed
-	trackFull          // MaxConns are being served: refuse it
-)
+// refusedFull is what track returns for a connection beyond MaxConns.
+var refusedFull = new(serverConn)
 
-// track counts a new connection in s.wg and s.conns, unless the server is
-// closed or full.
-func (s *Server) track(nc net.Conn) int {
+// track counts a new connection in s.connWG and s.conns and returns it,
+// unless the server is closed (nil) or full (refusedFull).
+func (s *Server) track(nc net.Conn) *serverConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closed:
-		return trackClosed
+		return nil
 	case len(s.conns) >= s.opts.MaxConns:
-		if !s.full {
-			s.full = true
-			s.opts.Logger.Warn("attach: too many connections; refusing new ones", "max", s.opts.MaxConns)
-		}
-		return trackFull
+		s.full.note(s.opts.Logger, time.Now())
+		return refusedFull
 	}
-	s.conns[nc] = struct{}{}
-	s.wg.Add(1)
-	return trackServe
+	c := &serverConn{srv: s, nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+	s.conns[nc] = c
+	s.connWG.Add(1)
+	return c
 }
 
 func (s *Server) untrack(nc net.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, nc)
-	if s.full && len(s.conns) < s.opts.MaxConns {
-		s.full = false
-		s.opts.Logger.Info("attach: accepting connections again")
+}
+
+// claimSession takes one of MaxSessions places for c, if one is free.
+func (s *Server) claimSession(c *serverConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions >= s.opts.MaxSessions {
+		s.busy.note(s.opts.Logger, time.Now())
+		return false
 	}
+	s.sessions++
+	c.session = true
+	return true
+}
+
+func (s *Server) releaseSession() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions--
+}
+
+// refusalLogEvery is how often at most the log hears of refused clients
+// of one kind: a client retrying in a loop must not flood it.
+const refusalLogEvery = 10 * time.Second
+
+// refusals counts clients refused for one reason and logs them, at most
+// once every refusalLogEvery: the first at once, later ones with the count
+// since the last line. Guarded by Server.mu.
+type refusals struct {
+	what  string // "sessions beyond the session limit"
+	limit string // the log attribute naming the limit
+	max   int
+	n     int       // refused since the last line
+	last  time.Time // of the last line
+}
+
+func (r *refusals) note(log *slog.Logger, now time.Time) {
+	r.n++
+	if !r.last.IsZero() && now.Sub(r.last) < refusalLogEvery {
+		return
+	}
+	log.Warn("attach: refusing "+r.what, r.limit, r.max, "refused", r.n, "since", r.since(now))
+	r.n, r.last = 0, now
+}
+
+func (r *refusals) since(now time.Time) string {
+	if r.last.IsZero() {
+		return "start"
+	}
+	return now.Sub(r.last).Round(time.Second).String() + " ago"
 }
 
 // refuseBusy answers a client beyond MaxConns and closes its connection,
@@ -227,23 +325,47 @@ func (s *Server) refuseBusy(nc net.Conn) {
 	c.refuse(RefuseBusy, fmt.Sprintf("node %s already serves %d connections; try again later", s.opts.Node, s.opts.MaxConns))
 }
 
-// Close stops the server: it closes the listeners, interrupts every running
-// evaluation, tells each client the node is stopping, and waits until every
-// connection has ended and every session is closed, or CloseTimeout has
-// passed. Sessions still busy then, whose Engine ignores its cancelled
-// context, are abandoned: their clients are disconnected and Close returns
-// an error saying so, leaving the caller free to exit. Last, Close ends
-// the connections of clients waiting in StopNode, so that they return once
-// the node has stopped. Close is idempotent.
+// Drain tells every attached client at once that the node is stopping (an
+// Error frame, the last it reads), interrupts every evaluation and command,
+// and refuses new clients, saying the node is stopping. It does not wait:
+// Close, called once the node has stopped, waits for the sessions and
+// removes the socket. An owner calls Drain before stopping its node, so
+// that consoles hear of the stop before the node's processes end under
+// their evaluations. Drain is idempotent.
+func (s *Server) Drain() {
+	s.mu.Lock()
+	var sessions []*serverConn
+	for _, c := range s.conns {
+		if c.session {
+			sessions = append(sessions, c)
+		}
+	}
+	s.mu.Unlock()
+	if s.ctx.Err() == nil {
+		for _, c := range sessions {
+			c.sayStopping()
+		}
+	}
+	s.shutdown()
+}
+
+// Close stops the server: it drains it (see Drain), closes the listeners,
+// and waits until every connection has ended and every session is closed,
+// or CloseTimeout has passed. Sessions still busy then, whose Engine
+// ignores its cancelled context, are abandoned: their clients are
+// disconnected and Close returns an error saying so, leaving the caller
+// free to exit. Last, Close ends the connections of clients waiting in
+// StopNode, so that they return once the node has stopped. Close is
+// idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { s.closeErr = s.close() })
 	return s.closeErr
 }
 
 func (s *Server) close() error {
+	s.Drain()
 	s.mu.Lock()
 	s.closed = true
-	s.shutdown() // before the listeners close, so Serve knows why Accept fails
 	var err error
 	for l := range s.listeners {
 		err = errors.Join(err, ignoreClosed(l.Close()))
@@ -251,7 +373,7 @@ func (s *Server) close() error {
 	clear(s.listeners)
 	s.mu.Unlock()
 
-	if !s.wait(s.opts.CloseTimeout) {
+	if !wait(&s.connWG, s.opts.CloseTimeout) {
 		// Waiting longer could mean for ever, keeping alive a process that
 		// no one can reach any more: its socket is gone.
 		s.mu.Lock()
@@ -264,6 +386,10 @@ func (s *Server) close() error {
 			err = errors.Join(err, fmt.Errorf("attach: abandoned %d session(s) still busy %v after being interrupted", busy, s.opts.CloseTimeout))
 		}
 	}
+	s.loops.Wait() // their listeners are closed: they end at once
+	if s.lock != nil {
+		err = errors.Join(err, unlock(s.lock)) // after the socket is gone
+	}
 
 	s.mu.Lock()
 	s.swept = true
@@ -275,12 +401,11 @@ func (s *Server) close() error {
 	return err
 }
 
-// wait waits up to d for the Serve loops and connections to end, and
-// reports whether they did.
-func (s *Server) wait(d time.Duration) bool {
+// wait waits up to d for wg, and reports whether it was done.
+func wait(wg *sync.WaitGroup, d time.Duration) bool {
 	done := make(chan struct{})
 	go func() {
-		s.wg.Wait() // lives on if a connection never ends: the caller moves on
+		wg.Wait() // lives on if a connection never ends: the caller moves on
 		close(done)
 	}()
 	t := time.NewTimer(d)
@@ -318,50 +443,6 @@ func isTemporary(err error) bool {
 	return errors.As(err, &t) && t.Temporary()
 }
 
-// ListenUnix listens on a unix socket at path, readable and writable by its
-// owner only. A socket file left behind by a node that died is replaced; a
-// live one is not, and gives ErrAlreadyRunning. Closing the listener
-// removes the socket file.
-func ListenUnix(path string) (*net.UnixListener, error) {
-	if err := removeStaleSocket(path); err != nil {
-		return nil, err
-	}
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		return nil, err
-	}
-	// The directory (0700) is what keeps other users out; the mode is a
-	// second fence for sockets placed elsewhere.
-	if err := os.Chmod(path, 0o600); err != nil {
-		l.Close()
-		return nil, err
-	}
-	return l, nil
-}
-
-// removeStaleSocket removes the socket at path if no process listens on it.
-func removeStaleSocket(path string) error {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Type() != os.ModeSocket {
-		return fmt.Errorf("listen %s: exists and is not a socket", path)
-	}
-	c, err := net.DialTimeout("unix", path, time.Second)
-	if err == nil {
-		c.Close()
-		return fmt.Errorf("%w: a node answers on %s", ErrAlreadyRunning, path)
-	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("listen %s: %w", path, err)
-	}
-	return os.Remove(path)
-}
-
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked Read.
 var aLongTimeAgo = time.Unix(1, 0)
 
@@ -371,23 +452,25 @@ const farewellTimeout = time.Second
 
 // serverConn is one client connection. Its goroutine (serveConn) reads
 // frames; in session modes a second goroutine, owned by the first, runs
-// evaluations so that an Interrupt can be read while one runs.
+// evaluations so that an Interrupt can be read while one runs, and in
+// control mode a second one reads while the command runs.
 type serverConn struct {
-	srv    *Server
-	nc     net.Conn
-	fr     *frameReader
-	fw     *frameWriter
-	ctx    context.Context // ends when the client leaves or the server closes
-	cancel context.CancelFunc
+	srv     *Server
+	nc      net.Conn
+	fr      *frameReader
+	fw      *frameWriter
+	ctx     context.Context // ends when the client leaves or the server drains
+	cancel  context.CancelFunc
+	session bool // holds one of MaxSessions; guarded by srv.mu
 
 	// Of the reader alone:
 	cancelEval    context.CancelFunc // of the last evaluation handed to the worker
 	stopRequested bool               // the client asked the node to stop
 }
 
-func (s *Server) serveConn(nc net.Conn) {
-	defer s.wg.Done()
-	c := &serverConn{srv: s, nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+func (s *Server) serveConn(c *serverConn) {
+	defer s.connWG.Done()
+	nc := c.nc
 	defer func() {
 		s.untrack(nc)
 		if c.stopRequested {
@@ -412,12 +495,19 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	if h.mode == modeControl {
 		c.serveControl()
-	} else {
-		c.serveSession(h)
+		return
 	}
-	if s.ctx.Err() != nil && !c.stopRequested {
-		c.fw.write(frameError, []byte("node "+s.opts.Node+" is stopping"))
+	c.serveSession(h)
+	if s.ctx.Err() != nil {
+		c.sayStopping() // if Drain did not: the session began meanwhile
 	}
+}
+
+// sayStopping sends a session's client the last frame it will read: the
+// node is stopping.
+func (c *serverConn) sayStopping() {
+	c.nc.SetWriteDeadline(time.Now().Add(farewellTimeout))
+	c.fw.final(frameError, errorMsg{code: errorStopping, text: "node " + c.srv.opts.Node + " is stopping"}.encode())
 }
 
 // handshake reads the client's hello and checks the client. It answers a
@@ -429,13 +519,19 @@ func (c *serverConn) handshake() (helloMsg, bool) {
 	// frame header must not make the node allocate more than that.
 	c.fr.max = maxHelloFrame
 	f, err := c.fr.next()
-	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+	// A node that is stopping has woken the read (see serveConn): it still
+	// tells the client why.
+	stopping := c.srv.ctx.Err() != nil
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || !stopping && errors.Is(err, os.ErrDeadlineExceeded) {
 		return helloMsg{}, false // gone before a word, or timed out: no one to answer
 	}
 	// The peer is checked before its hello is even parsed, so another user
 	// learns nothing about this node but the refusal.
 	if reason, ok := c.admit(); !ok {
 		return helloMsg{}, c.refuse(RefusePeer, reason)
+	}
+	if stopping {
+		return helloMsg{}, c.refuse(RefuseStopping, "node "+c.srv.opts.Node+" is stopping")
 	}
 	h, code, reason := c.checkHello(f, err)
 	if code != 0 {
@@ -491,50 +587,78 @@ func (c *serverConn) sendWelcome() error {
 	return c.fw.write(frameWelcome, w.encode())
 }
 
-// serveControl answers a client that wants no session: ping is the
-// handshake itself; stop asks the node's owner to stop it. A control
-// client has no business lingering, so one that asks nothing within the
-// handshake timeout is disconnected.
+// serveControl runs one control command for a client that wants no
+// session, and ends the connection: at once, or for stop once the node
+// has stopped (see keepUntilClosed). A control client has no business
+// lingering, so one that asks nothing within the handshake timeout is
+// disconnected.
 func (c *serverConn) serveControl() {
 	idle := time.AfterFunc(c.srv.opts.HandshakeTimeout, c.cancel)
 	defer idle.Stop()
 	if c.sendWelcome() != nil {
 		return
 	}
-	for {
-		f, err := c.fr.next()
+	f, err := c.fr.next()
+	if err != nil {
+		c.readFailed(err)
+		return
+	}
+	switch f.typ {
+	case frameCommand:
+		if !idle.Stop() {
+			return // too late: the connection is ending
+		}
+		req, err := decodeCommand(f.payload)
 		if err != nil {
-			c.readFailed(err)
+			c.protocolError(err.Error())
 			return
 		}
-		switch f.typ {
-		case frameStop:
-			if c.stopNode() {
-				// The client waits for the end of the connection, which
-				// Close brings once the node has stopped.
-				c.stopRequested = true
-				return
-			}
-		case frameDetach:
-			return
-		case frameInterrupt:
-		default:
-			c.protocolError(fmt.Sprintf("frame %v not allowed in control mode", f.typ))
-			return
-		}
+		c.command(req)
+	case frameDetach:
+	default:
+		c.protocolError(fmt.Sprintf("frame %v not allowed in control mode", f.typ))
 	}
 }
 
-// stopNode answers a Stop request and reports whether the node is stopping.
-func (c *serverConn) stopNode() bool {
-	if c.srv.opts.Stop == nil {
-		r := resultMsg{status: statusError, message: "node " + c.srv.opts.Node + " does not accept stop requests"}
-		c.fw.write(frameResult, r.encode())
-		return false
+// command runs a control command while a second goroutine reads the
+// client's frames: an Interrupt, a Detach or the client's end cancels it.
+func (c *serverConn) command(req commandMsg) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		defer cancel()
+		for {
+			f, err := c.fr.next()
+			if err != nil {
+				c.readFailed(err)
+				return
+			}
+			switch f.typ {
+			case frameInterrupt:
+				cancel()
+			case frameDetach:
+				return
+			default:
+				c.protocolError(fmt.Sprintf("frame %v not allowed while a command runs", f.typ))
+				return
+			}
+		}
+	}()
+	out := newOutputWriter(c.fw, ctx)
+	r := c.srv.runCommand(ctx, req, out)
+	if out.wasCut() && r.status == statusOK {
+		r = resultMsg{status: statusError, interrupted: true, message: "interrupted"}
 	}
-	c.srv.opts.Stop()
-	c.fw.write(frameResult, resultMsg{status: statusOK}.encode())
-	return true
+	c.fw.write(frameResult, r.encode())
+	if r.status == statusOK && req.name == "stop" {
+		// The client waits for the end of the connection, which Close
+		// brings once the node has stopped.
+		c.stopRequested = true
+	}
+	c.cancel() // ends the reader, which takes this for the end it is
+	<-read
 }
 
 // connRequest is an Eval or Complete frame, copied out of the reader's
@@ -551,6 +675,12 @@ type connRequest struct {
 // once; when the client leaves, by Detach or by dying, whatever still runs
 // is interrupted before the session is closed.
 func (c *serverConn) serveSession(h helloMsg) {
+	if !c.srv.claimSession(c) {
+		c.refuse(RefuseBusy, fmt.Sprintf("node %s already has %d sessions attached, the most it takes; try again later",
+			c.srv.opts.Node, c.srv.opts.MaxSessions))
+		return
+	}
+	defer c.srv.releaseSession()
 	eng, err := c.newSession(h)
 	if err != nil {
 		c.srv.opts.Logger.Error("attach: cannot make a session", "err", err)
@@ -576,11 +706,11 @@ func (c *serverConn) serveSession(h helloMsg) {
 	<-done
 }
 
-func (c *serverConn) newSession(h helloMsg) (Engine, error) {
+func (c *serverConn) newSession(h helloMsg) (shell.Engine, error) {
 	if c.srv.opts.NewSession == nil {
 		return nil, errors.New("node " + c.srv.opts.Node + " serves no sessions")
 	}
-	return c.srv.opts.NewSession(SessionOptions{Color: h.color, Width: h.width, EvalOnce: h.mode == modeEval})
+	return c.srv.opts.NewSession(Terminal{Color: h.color, Width: h.width, OneShot: h.mode == modeEval})
 }
 
 // read reads the client's frames until it leaves or breaks the protocol.
@@ -637,7 +767,7 @@ func (c *serverConn) readFailed(err error) {
 
 func (c *serverConn) protocolError(msg string) {
 	c.srv.opts.Logger.Warn("attach: dropping a client", "err", msg)
-	c.fw.write(frameError, []byte(msg))
+	c.fw.final(frameError, errorMsg{code: errorProtocol, text: msg}.encode())
 }
 
 // interrupt cancels the running evaluation, if any.
@@ -648,7 +778,7 @@ func (c *serverConn) interrupt() {
 }
 
 // work answers requests in order until reqs is closed.
-func (c *serverConn) work(eng Engine, reqs <-chan connRequest, prompt bool) {
+func (c *serverConn) work(eng shell.Engine, reqs <-chan connRequest, prompt bool) {
 	for r := range reqs {
 		switch r.typ {
 		case frameEval:
@@ -660,20 +790,32 @@ func (c *serverConn) work(eng Engine, reqs <-chan connRequest, prompt bool) {
 	}
 }
 
-func (c *serverConn) eval(ctx context.Context, eng Engine, line string, prompt bool) {
-	err := safeEval(ctx, eng, line, outputWriter{c.fw})
+func (c *serverConn) eval(ctx context.Context, eng shell.Engine, line string, prompt bool) {
+	out := newOutputWriter(c.fw, ctx)
+	err := safeEval(ctx, eng, line, out)
 	if c.srv.ctx.Err() != nil {
 		return // the node is stopping: the client hears that, not "interrupted"
+	}
+	r := resultOf(ctx, err)
+	if out.wasCut() {
+		// The engine went on after its output was refused, or stopped
+		// printing without saying why: say it for the engine.
+		c.fw.write(frameOutput, []byte(interruptedNote))
+		r.status, r.interrupted = max(r.status, statusError), true
 	}
 	if prompt {
 		c.fw.write(framePrompt, []byte(eng.Prompt()))
 	}
-	c.fw.write(frameResult, resultOf(ctx, err).encode())
+	c.fw.write(frameResult, r.encode())
 }
+
+// interruptedNote ends the output of an evaluation interrupted while it
+// printed.
+const interruptedNote = "\n** (interrupted) output cut\n"
 
 // safeEval is the boundary between a client and the node: a panic that
 // escapes the Engine ends this evaluation, not the node.
-func safeEval(ctx context.Context, eng Engine, line string, out io.Writer) (err error) {
+func safeEval(ctx context.Context, eng shell.Engine, line string, out io.Writer) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic in session: %v", v)
@@ -703,14 +845,14 @@ func resultOf(ctx context.Context, err error) resultMsg {
 		return resultMsg{status: statusOK}
 	}
 	r := resultMsg{status: statusFailure, message: truncate(err.Error(), maxResultMessage)}
-	if _, ok := errors.AsType[*EvalError](err); ok {
+	if _, ok := errors.AsType[*shell.EvalError](err); ok {
 		r.status = statusError
 	}
 	r.interrupted = errors.Is(err, context.Canceled) && ctx.Err() != nil
 	return r
 }
 
-func (c *serverConn) complete(eng Engine, payload []byte) {
+func (c *serverConn) complete(eng shell.Engine, payload []byte) {
 	req, err := decodeComplete(payload)
 	var m matchesMsg
 	if err == nil {
@@ -719,7 +861,7 @@ func (c *serverConn) complete(eng Engine, payload []byte) {
 	c.fw.write(frameMatches, m.encode())
 }
 
-func safeComplete(eng Engine, req completeMsg) (m matchesMsg) {
+func safeComplete(eng shell.Engine, req completeMsg) (m matchesMsg) {
 	defer func() {
 		if recover() != nil {
 			m = matchesMsg{} // no completions beats a dead session

@@ -1,7 +1,8 @@
-package shell
+package attach
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -60,6 +61,20 @@ func TestMessagesRoundTrip(t *testing.T) {
 	if got, err := decodeMatches(m.encode()); err != nil || !reflect.DeepEqual(got, m) {
 		t.Errorf("matches: got %+v, %v; want %+v", got, err, m)
 	}
+	cmd := commandMsg{name: "upgrade", args: []string{"0.2.0", ""}}
+	if got, err := decodeCommand(cmd.encode()); err != nil || !reflect.DeepEqual(got, cmd) {
+		t.Errorf("command: got %+v, %v; want %+v", got, err, cmd)
+	}
+	var lying fieldEncoder
+	lying.string("x")
+	lying.uvarint(1 << 30) // a billion arguments in a few bytes
+	if _, err := decodeCommand(lying.b); !errors.Is(err, ErrProtocol) {
+		t.Errorf("a command with a lying count: %v, want ErrProtocol", err)
+	}
+	em := errorMsg{code: errorStopping, text: "node kv@host is stopping"}
+	if got := decodeError(em.encode()); got != em {
+		t.Errorf("error: got %+v, want %+v", got, em)
+	}
 	res := resultMsg{status: statusError, interrupted: true, message: "interrupted"}
 	if got, err := decodeResult(res.encode()); err != nil || got != res {
 		t.Errorf("result: got %+v, %v; want %+v", got, err, res)
@@ -116,19 +131,19 @@ func TestDecodeFrameGarbage(t *testing.T) {
 }
 
 func TestDecodeHello(t *testing.T) {
-	v2 := append([]byte(helloMagic), 2, 'x', 'y', 'z') // a later version's layout
-	h, err := decodeHello(v2)
-	if err != nil || h.version != 2 {
-		t.Errorf("version 2 hello: got %+v, %v; want version 2 and no error", h, err)
+	v3 := append([]byte(helloMagic), 3, 'x', 'y', 'z') // a later version's layout
+	h, err := decodeHello(v3)
+	if err != nil || h.version != 3 {
+		t.Errorf("version 3 hello: got %+v, %v; want version 3 and no error", h, err)
 	}
 	for _, bad := range [][]byte{
 		nil,
 		[]byte("GE"),
 		[]byte("XYZ\x01s\x00\x00"),
 		[]byte(helloMagic),                   // no version
-		[]byte(helloMagic + "\x01"),          // no mode
-		[]byte(helloMagic + "\x01q\x00\x00"), // unknown mode
-		[]byte(helloMagic + "\x01s\x00\xff"), // truncated varint width
+		[]byte(helloMagic + "\x02"),          // no mode
+		[]byte(helloMagic + "\x02q\x00\x00"), // unknown mode
+		[]byte(helloMagic + "\x02s\x00\xff"), // truncated varint width
 	} {
 		if _, err := decodeHello(bad); !errors.Is(err, ErrProtocol) {
 			t.Errorf("decodeHello(%q) = %v, want ErrProtocol", bad, err)
@@ -147,7 +162,7 @@ func TestDecodeMatchesLyingCount(t *testing.T) {
 
 func TestOutputWriterChunks(t *testing.T) {
 	var buf bytes.Buffer
-	w := outputWriter{&frameWriter{w: &buf}}
+	w := newOutputWriter(&frameWriter{w: &buf}, context.Background())
 	in := bytes.Repeat([]byte("0123456789"), maxChunk/4) // 2.5 chunks
 	if n, err := w.Write(in); n != len(in) || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
@@ -181,6 +196,8 @@ func FuzzDecodeFrame(f *testing.F) {
 	f.Add(appendFrame(appendFrame(nil, frameEval, []byte("1+1")), frameResult, resultMsg{}.encode()))
 	f.Add(appendFrame(nil, frameComplete, completeMsg{pos: 2, line: "ab"}.encode()))
 	f.Add(appendFrame(nil, frameRefuse, refusalMsg{code: RefuseVersion, reason: "no"}.encode()))
+	f.Add(appendFrame(nil, frameCommand, commandMsg{name: "upgrade", args: []string{"0.2.0"}}.encode()))
+	f.Add(appendFrame(nil, frameError, errorMsg{code: errorStopping, text: "node kv@host is stopping"}.encode()))
 	f.Add([]byte("GET / HTTP/1.1\r\n"))
 	f.Add([]byte{0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -222,5 +239,9 @@ func decodePayload(f frame) {
 		decodeMatches(f.payload)
 	case frameResult:
 		decodeResult(f.payload)
+	case frameCommand:
+		decodeCommand(f.payload)
+	case frameError:
+		decodeError(f.payload)
 	}
 }

@@ -1,6 +1,7 @@
-package shell
+package attach
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,14 +16,17 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gexdev/gex/shell"
 )
 
 // scriptEngine is a stand-in session with a few commands: "set k v", "get k",
 // "echo text", "sleep" (until interrupted), "stuck" (until unstuck,
-// interrupted or not), "fail msg", "panic", "count". It records what
+// interrupted or not), "fail msg", "panic", "count", "nap", "flood" (a long
+// result, written on whatever becomes of the writes). It records what
 // happened to it so tests can check the server's care.
 type scriptEngine struct {
-	opts    SessionOptions
+	opts    Terminal
 	sleep   chan struct{} // receives when a "sleep" or "stuck" starts
 	unstick chan struct{} // closed to end every "stuck"
 	mu      sync.Mutex
@@ -70,7 +74,7 @@ func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) err
 	case "echo":
 		fmt.Fprintln(out, arg)
 	case "color":
-		fmt.Fprintln(out, e.opts.Color, e.opts.Width, e.opts.EvalOnce)
+		fmt.Fprintln(out, e.opts.Color, e.opts.Width, e.opts.OneShot)
 	case "sleep":
 		fmt.Fprintln(out, "sleeping")
 		if e.sleep != nil {
@@ -78,6 +82,13 @@ func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) err
 		}
 		<-ctx.Done()
 		return ctx.Err()
+	case "nap": // "sleep" saying it was interrupted, as a Session does
+		if e.sleep != nil {
+			e.sleep <- struct{}{}
+		}
+		<-ctx.Done()
+		fmt.Fprintln(out, "** (interrupted)")
+		return &shell.EvalError{Err: ctx.Err()}
 	case "stuck": // as a session blocked where it does not look at ctx
 		if e.sleep != nil {
 			e.sleep <- struct{}{}
@@ -86,13 +97,18 @@ func (e *scriptEngine) Eval(ctx context.Context, line string, out io.Writer) err
 		return ctx.Err()
 	case "fail": // as a Session reports a failed evaluation: shown, then returned
 		fmt.Fprintf(out, "** (error) %s\n", arg)
-		return &EvalError{Err: errors.New(arg)}
+		return &shell.EvalError{Err: errors.New(arg)}
 	case "broken": // as a Session that fails itself
 		return errors.New(arg)
 	case "panic":
 		panic(arg)
 	case "big":
 		out.Write([]byte(strings.Repeat("x", 3*MaxFrameSize)))
+	case "flood": // a printer with no limit, deaf to its writer's errors
+		chunk := bytes.Repeat([]byte("y"), 1<<20)
+		for range floodMiB {
+			out.Write(chunk)
+		}
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}
@@ -148,7 +164,7 @@ func startAttachNode(t testing.TB, opts ServerOptions) *attachNode {
 	return tn
 }
 
-func (tn *attachNode) newSession(opts SessionOptions) (Engine, error) {
+func (tn *attachNode) newSession(opts Terminal) (shell.Engine, error) {
 	e := &scriptEngine{opts: opts, vars: map[string]string{}, sleep: tn.sleep, unstick: tn.unstick}
 	tn.mu.Lock()
 	tn.sessions = append(tn.sessions, e)
@@ -232,14 +248,14 @@ func TestAttachEvalAndPrompt(t *testing.T) {
 	}
 	var out strings.Builder
 	err := c.Eval(context.Background(), "fail undefined: kv", &out)
-	if ee, ok := errors.AsType[*EvalError](err); !ok || ee.Error() != "undefined: kv" || errors.Is(err, context.Canceled) {
+	if ee, ok := errors.AsType[*shell.EvalError](err); !ok || ee.Error() != "undefined: kv" || errors.Is(err, context.Canceled) {
 		t.Errorf("failing eval: %#v", err)
 	}
 	if out.String() != "** (error) undefined: kv\n" {
 		t.Errorf("failing eval showed %q", out.String())
 	}
 	err = c.Eval(context.Background(), "broken engine", io.Discard)
-	if re, ok := errors.AsType[*RemoteError](err); !ok || re.Msg != "engine" || errors.As(err, new(*EvalError)) {
+	if re, ok := errors.AsType[*RemoteError](err); !ok || re.Msg != "engine" || errors.As(err, new(*shell.EvalError)) {
 		t.Errorf("failing session: %#v", err)
 	}
 	if got := evalLine(t, c, "echo still here"); got != "still here\n" {
@@ -411,7 +427,7 @@ func TestWrongVersionRefused(t *testing.T) {
 	defer nc.Close()
 	(&frameWriter{w: nc}).write(frameHello, helloMsg{version: 99, mode: modeShell}.encode())
 	r := readRefusal(t, nc)
-	if r.code != RefuseVersion || !strings.Contains(r.reason, "version 99") || !strings.Contains(r.reason, "version 1") {
+	if r.code != RefuseVersion || !strings.Contains(r.reason, "version 99") || !strings.Contains(r.reason, fmt.Sprintf("version %d", ProtocolVersion)) {
 		t.Errorf("wrong version: %+v", r)
 	}
 	err = &RefusedError{Node: tn.socket, Code: r.code, Reason: r.reason}
@@ -772,9 +788,8 @@ func realAttachNode(t *testing.T) string {
 	dir := RunDir(shortTempDir(t))
 	srv, err := ServeAttach(dir, ServerOptions{
 		Node: "test@host",
-		NewSession: func(opts SessionOptions) (Engine, error) {
-			opts.Dir = t.TempDir()
-			return NewSession(n, cs, opts)
+		NewSession: func(term Terminal) (shell.Engine, error) {
+			return shell.NewSession(n, cs, shell.SessionOptions{Color: term.Color, Width: term.Width, EvalOnce: term.OneShot, Dir: t.TempDir()})
 		},
 		Logger: slog.New(slog.DiscardHandler),
 	})
@@ -786,13 +801,14 @@ func realAttachNode(t *testing.T) string {
 }
 
 // TestOversizedErrorStillAnswered: an evaluation whose error message is
-// longer than MaxFrameSize (a panic with a long value, or a compile error
-// quoting a long identifier) still gets its Result, the message cut.
+// long (a panic with a value longer than MaxFrameSize, or a compile error
+// quoting a long identifier in a line under the input limit) still gets
+// its Result, the message cut.
 func TestOversizedErrorStillAnswered(t *testing.T) {
 	socket := realAttachNode(t)
 	for _, line := range []string{
 		`panic(strings.Repeat("x", 1<<20))`,
-		strings.Repeat("y", MaxFrameSize-16), // undefined: yyyy...
+		strings.Repeat("y", 32<<10), // undefined: yyyy...
 	} {
 		c, err := Attach(context.Background(), socket, ClientOptions{})
 		if err != nil {
@@ -802,7 +818,7 @@ func TestOversizedErrorStillAnswered(t *testing.T) {
 		go func() { done <- c.Eval(context.Background(), line, io.Discard) }()
 		select {
 		case err := <-done:
-			if _, ok := errors.AsType[*EvalError](err); !ok {
+			if _, ok := errors.AsType[*shell.EvalError](err); !ok {
 				t.Errorf("Eval(%.40q...): %v, want an *EvalError", line, err)
 			} else if len(err.Error()) > maxResultMessage+64 || !strings.HasSuffix(err.Error(), " more bytes)") {
 				t.Errorf("Eval(%.40q...): a message of %d bytes, ending %q", line, len(err.Error()), err.Error()[max(0, len(err.Error())-40):])
@@ -968,7 +984,8 @@ func TestCompleteKeepsOutputForNextEval(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	c := &Client{nc: a, fr: newFrameReader(a), fw: &frameWriter{w: a}}
+	c := newClient(a)
+	c.start()
 	go func() { // the node
 		fr, fw := newFrameReader(b), &frameWriter{w: b}
 		for {

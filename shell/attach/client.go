@@ -1,6 +1,7 @@
-package shell
+package attach
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gexdev/gex/shell"
 )
 
 // ClientOptions configures a connection to a node. Zero fields get the
@@ -33,21 +36,27 @@ type NodeInfo struct {
 	PID  int    // the node's OS process id
 }
 
-// Client is a connection to a running node. An attached Client is an
-// Engine: the node's session does the work, and a Console runs over it
-// exactly as over a local session. History, line editing and the decision
-// to color stay with the client.
+// Client is a connection to a running node. An attached Client is a
+// shell.Engine: the node's session does the work, and a shell.Console runs
+// over it exactly as over a local session. History, line editing and the
+// decision to color stay with the client.
 //
-// Eval and Complete take turns; Prompt and Close may be called at any time
-// (Close from another goroutine ends a blocked Eval).
+// A goroutine of the Client reads what the node sends, so that the end of
+// the connection is noticed between requests too (see Done): a console
+// idle at its prompt learns at once that the node stopped.
+//
+// Eval and Complete take turns; Prompt, Done, Err and Close may be called
+// at any time (Close from another goroutine ends a blocked Eval).
 type Client struct {
 	nc   net.Conn
-	fr   *frameReader
+	fr   *frameReader // the reader goroutine's, once the handshake is done
 	fw   *frameWriter
 	info NodeInfo
+	in   inbox
+	done chan struct{} // closed when the reader ends
+	read bool          // the reader was started
 
-	mu      sync.Mutex // one request at a time; guards fr, err, pending and lost
-	err     error      // sticky: once the connection fails, every call says so
+	mu      sync.Mutex // one request at a time; guards pending and lost
 	pending []byte     // output that arrived during Complete, for the next Eval
 	lost    bool       // pending overflowed, and says so
 
@@ -64,8 +73,8 @@ func Attach(ctx context.Context, socket string, opts ClientOptions) (*Client, er
 
 // EvalOnce evaluates one line in a fresh session on the node listening on
 // socket, writes what it prints to out, and closes the session. Errors are
-// as Client.Eval's: a failed evaluation is an *EvalError, already written
-// to out.
+// as Client.Eval's: a failed evaluation is a *shell.EvalError, already
+// written to out.
 func EvalOnce(ctx context.Context, socket, line string, out io.Writer, opts ClientOptions) error {
 	c, err := dial(ctx, socket, modeEval, opts)
 	if err != nil {
@@ -75,19 +84,31 @@ func EvalOnce(ctx context.Context, socket, line string, out io.Writer, opts Clie
 	return c.Eval(ctx, line, out)
 }
 
-// Ping reports whether a node answers on socket, and which.
+// Control runs the control command name with args on the node listening
+// on socket, copying what it writes to out as it arrives, and returns once
+// the node has ended the connection: at once after most commands, after
+// "stop" once the node has stopped. Cancelling ctx interrupts the command
+// and bounds the wait. A command that fails gives a *CommandError with its
+// message; one the node does not have matches ErrUnknownCommand.
+func Control(ctx context.Context, socket, name string, args []string, out io.Writer) error {
+	_, err := control(ctx, socket, name, args, out)
+	return err
+}
+
+// Ping reports whether a node answers on socket, and which: it runs the
+// command ping.
 func Ping(ctx context.Context, socket string) (NodeInfo, error) {
-	c, err := dial(ctx, socket, modeControl, ClientOptions{})
-	if err != nil {
-		return NodeInfo{}, err
-	}
-	return c.info, c.Close()
+	return control(ctx, socket, "ping", nil, io.Discard)
 }
 
 // StopNode asks the node listening on socket to stop, and returns once it
 // has: the node ends the connection when its processes have terminated.
 // ctx bounds the wait.
 func StopNode(ctx context.Context, socket string) (NodeInfo, error) {
+	return control(ctx, socket, "stop", nil, io.Discard)
+}
+
+func control(ctx context.Context, socket, name string, args []string, out io.Writer) (NodeInfo, error) {
 	c, err := dial(ctx, socket, modeControl, ClientOptions{})
 	if err != nil {
 		return NodeInfo{}, err
@@ -95,20 +116,29 @@ func StopNode(ctx context.Context, socket string) (NodeInfo, error) {
 	defer c.Close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	stop := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(aLongTimeAgo) })
-	defer stop()
-	if err := c.send(frameStop, nil); err != nil {
+	c.in.setBusy(true) // the command's output is all for out
+	if err := c.send(frameCommand, commandMsg{name: name, args: args}.encode()); err != nil {
 		return c.info, err
 	}
-	if err := c.awaitResult(io.Discard); err != nil {
+	interrupt := context.AfterFunc(ctx, func() { c.fw.write(frameInterrupt, nil) })
+	err = c.awaitResult(out)
+	interrupt()
+	if err != nil {
+		if re, ok := errors.AsType[*RemoteError](err); ok {
+			err = &CommandError{Command: name, Msg: re.Msg, Unknown: re.failure}
+		}
 		return c.info, err
 	}
+	// The node ends the connection once the command is done; stop's once
+	// the node has stopped.
+	giveUp := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(aLongTimeAgo) })
+	defer giveUp()
 	for {
-		if _, err := c.recv(); err != nil {
+		if _, err := c.in.get(); err != nil {
 			if ctx.Err() != nil {
-				return c.info, fmt.Errorf("node %s did not stop in time: %w", c.info.Name, ctx.Err())
+				return c.info, fmt.Errorf("node %s did not finish %s in time: %w", c.info.Name, name, ctx.Err())
 			}
-			return c.info, nil // ended by the node: it has stopped
+			return c.info, nil // ended by the node: the command is done
 		}
 	}
 }
@@ -128,7 +158,7 @@ func dial(ctx context.Context, socket string, m clientMode, opts ClientOptions) 
 		nc.Close()
 		return nil, err
 	}
-	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}}
+	c := newClient(nc)
 	// The handshake obeys ctx: a node that accepts but never answers (or is
 	// not a node) cannot hang the client.
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
@@ -140,7 +170,20 @@ func dial(ctx context.Context, socket string, m clientMode, opts ClientOptions) 
 		nc.Close()
 		return nil, err
 	}
+	c.start()
 	return c, nil
+}
+
+// start starts the reader, once the handshake is done.
+func (c *Client) start() {
+	c.read = true
+	go c.readFrames()
+}
+
+func newClient(nc net.Conn) *Client {
+	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}, done: make(chan struct{})}
+	c.in.init()
+	return c
 }
 
 // dialError words a failed connect: no socket, or nobody listening on it,
@@ -195,7 +238,7 @@ func (c *Client) handshake(socket string, h helloMsg) error {
 		}
 		return &RefusedError{Node: socket, Code: r.code, Reason: r.reason}
 	case frameError:
-		return &DisconnectedError{Reason: string(f.payload)}
+		return disconnected(f.payload)
 	case frameWelcome:
 	default:
 		return protocolErrorf("expected a welcome, got frame %v", f.typ)
@@ -210,9 +253,12 @@ func (c *Client) handshake(socket string, h helloMsg) error {
 	}
 	// A shell session's welcome is followed by its first prompt, so a
 	// Console can show it without another round trip.
-	f, err = c.recv()
+	f, err = c.fr.next()
 	if err != nil {
-		return err
+		return &DisconnectedError{Err: noEOF(err)}
+	}
+	if f.typ == frameError {
+		return disconnected(f.payload)
 	}
 	if f.typ != framePrompt {
 		return protocolErrorf("expected a prompt, got frame %v", f.typ)
@@ -240,13 +286,15 @@ func (c *Client) setPrompt(b []byte) {
 // Eval evaluates line in the node's session and copies what it prints to
 // out as it arrives. Cancelling ctx (Ctrl-C) interrupts this session's
 // evaluation only; Eval still waits for the node's answer, so output stays
-// in order. Errors follow the Engine contract: a failed evaluation is an
-// *EvalError (its text already written to out), a failure of the node's
+// in order. Errors follow the Engine contract: a failed evaluation is a
+// *shell.EvalError (its text already written to out), a failure of the node's
 // session a *RemoteError, a lost connection a *DisconnectedError; an
 // interrupted evaluation's error also matches context.Canceled.
 func (c *Client) Eval(ctx context.Context, line string, out io.Writer) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.in.setBusy(true)
+	defer c.in.setBusy(false)
 	if len(c.pending) > 0 {
 		out.Write(c.pending)
 		c.pending, c.lost = nil, false
@@ -259,7 +307,7 @@ func (c *Client) Eval(ctx context.Context, line string, out io.Writer) error {
 	return c.awaitResult(out)
 }
 
-var _ Interrupter = (*Client)(nil)
+var _ shell.Interrupter = (*Client)(nil)
 
 // Interrupt asks the node once more to interrupt this session's running
 // evaluation; see Interrupter. The node applies an interrupt to the
@@ -286,22 +334,24 @@ func (c *Client) awaitResult(out io.Writer) error {
 				return c.fail(err)
 			}
 			return r.err()
+		case frameOutputLost:
+			io.WriteString(out, outputLostNote)
 		default:
 			return c.fail(protocolErrorf("unexpected frame %v in an answer", f.typ))
 		}
 	}
 }
 
-// err rebuilds the Engine contract's errors from a result: an *EvalError
-// for an evaluation that failed (already shown), a bare *RemoteError for a
-// failure of the session (not shown).
+// err rebuilds the Engine contract's errors from a result: a
+// *shell.EvalError for an evaluation that failed (already shown), a bare
+// *RemoteError for a failure of the session (not shown).
 func (r resultMsg) err() error {
 	if r.status == statusOK {
 		return nil
 	}
-	err := &RemoteError{Msg: r.message, Interrupted: r.interrupted}
+	err := &RemoteError{Msg: r.message, Interrupted: r.interrupted, failure: r.status == statusFailure}
 	if r.status == statusError {
-		return &EvalError{Err: err}
+		return &shell.EvalError{Err: err}
 	}
 	return err
 }
@@ -313,6 +363,8 @@ func (r resultMsg) err() error {
 func (c *Client) Complete(line string, pos int) ([][]rune, int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.in.setBusy(true)
+	defer c.in.setBusy(false)
 	if c.send(frameComplete, completeMsg{pos: pos, line: line}.encode()) != nil {
 		return nil, 0
 	}
@@ -326,6 +378,8 @@ func (c *Client) Complete(line string, pos int) ([][]rune, int) {
 			// Output from work an earlier evaluation left running has no
 			// place in a completion menu; it is shown with the next Eval's.
 			c.keep(f.payload)
+		case frameOutputLost:
+			c.keep([]byte(outputLostNote))
 		case framePrompt:
 			c.setPrompt(f.payload)
 		case frameMatches:
@@ -337,8 +391,12 @@ func (c *Client) Complete(line string, pos int) ([][]rune, int) {
 	}
 }
 
-// maxPending bounds the output a Client keeps for its next Eval.
+// maxPending bounds the output a Client keeps for its next Eval, from a
+// Complete or from between requests.
 const maxPending = 1 << 20
+
+// outputLostNote stands for output dropped beyond maxPending.
+const outputLostNote = "\n[output lost: too much arrived between evaluations]\n"
 
 // keep keeps output for the next Eval, up to maxPending bytes; beyond, it
 // keeps a word that output was lost rather than let memory grow.
@@ -348,7 +406,7 @@ func (c *Client) keep(p []byte) {
 	case len(c.pending)+len(p) <= maxPending:
 		c.pending = append(c.pending, p...)
 	default:
-		c.pending = append(c.pending, "\n[output lost: too much arrived while completing]\n"...)
+		c.pending = append(c.pending, outputLostNote...)
 		c.lost = true
 	}
 }
@@ -369,8 +427,8 @@ func (c *Client) decodeMatches(p []byte) ([][]rune, int) {
 // send writes a request frame. A request too large to frame fails alone;
 // any other write error ends the connection.
 func (c *Client) send(t frameType, payload []byte) error {
-	if c.err != nil {
-		return c.err
+	if err := c.in.failed(); err != nil {
+		return err
 	}
 	err := c.fw.write(t, payload)
 	if errors.Is(err, ErrFrameTooLarge) {
@@ -382,33 +440,50 @@ func (c *Client) send(t frameType, payload []byte) error {
 	return nil
 }
 
-// recv reads a frame of an answer. The node's Error frame, or the end of
-// the stream, ends the connection.
-func (c *Client) recv() (frame, error) {
-	if c.err != nil {
-		return frame{}, c.err
-	}
-	f, err := c.fr.next()
-	if err != nil {
-		if errors.Is(err, ErrProtocol) {
-			return frame{}, c.fail(err)
+// recv takes the next frame of an answer from the reader. The node's Error
+// frame, or the end of the stream, ends the connection.
+func (c *Client) recv() (frame, error) { return c.in.get() }
+
+// read reads what the node sends until the connection ends, and then
+// records why and closes Done. It is the Client's goroutine; Close ends it.
+func (c *Client) readFrames() {
+	defer close(c.done)
+	for {
+		f, err := c.fr.next()
+		switch {
+		case errors.Is(err, ErrProtocol):
+			c.fail(err)
+			return
+		case err != nil:
+			c.fail(&DisconnectedError{Err: noEOF(err)})
+			return
+		case f.typ == frameError:
+			c.fail(disconnected(f.payload))
+			return
 		}
-		return frame{}, c.fail(&DisconnectedError{Err: noEOF(err)})
+		c.in.put(frame{typ: f.typ, payload: bytes.Clone(f.payload)})
 	}
-	if f.typ == frameError {
-		return frame{}, c.fail(&DisconnectedError{Reason: string(f.payload)})
-	}
-	return f, nil
+}
+
+// disconnected is the error for the node's Error frame.
+func disconnected(payload []byte) error {
+	m := decodeError(payload)
+	return &DisconnectedError{Reason: m.text, Stopped: m.code == errorStopping}
 }
 
 // fail records the connection's first failure and closes it.
 func (c *Client) fail(err error) error {
-	if c.err == nil {
-		c.err = err
-		c.nc.Close()
-	}
-	return c.err
+	err = c.in.end(err)
+	c.nc.Close()
+	return err
 }
+
+// Done is closed when the connection to the node has ended: the node
+// stopped (Err matches ErrNodeStopped), the connection broke, or Close.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err says why the connection ended, once Done is closed; nil before.
+func (c *Client) Err() error { return c.in.failed() }
 
 // Close detaches: the session on the node is closed and the node keeps
 // running. Close is idempotent.
@@ -419,6 +494,107 @@ func (c *Client) Close() error {
 		c.nc.SetWriteDeadline(time.Now().Add(farewellTimeout))
 		c.fw.write(frameDetach, nil)
 		c.closeErr = ignoreClosed(c.nc.Close())
+		c.in.end(&DisconnectedError{Err: net.ErrClosed})
+		if c.read {
+			<-c.done
+		}
 	})
 	return c.closeErr
+}
+
+// frameOutputLost is no frame of the wire: the inbox puts it in place of
+// output it dropped.
+const frameOutputLost frameType = 0
+
+// maxQueued bounds the bytes the reader queues for a request before it
+// waits for the request to take them: the node's output then waits in the
+// socket, and a slow terminal slows the node's sending, not the client's
+// memory.
+const maxQueued = 256 << 10
+
+// inbox holds the frames the reader has read, in order, for the request in
+// progress; between requests it keeps output for the next one, up to
+// maxPending bytes, so that the reader never stops reading and sees the
+// node's last word at once. Its first error (the connection's end) sticks.
+type inbox struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	frames []frame
+	size   int  // payload bytes in frames
+	busy   bool // a request is taking frames
+	lost   bool // output was dropped since the last request
+	err    error
+}
+
+func (b *inbox) init() { b.cond.L = &b.mu }
+
+// put queues f. While a request runs it waits for room; between requests
+// it drops output beyond maxPending instead.
+func (b *inbox) put(f frame) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.busy && b.size >= maxQueued && b.err == nil {
+		b.cond.Wait()
+	}
+	if b.err != nil {
+		return
+	}
+	if !b.busy && f.typ == frameOutput && b.size+len(f.payload) > maxPending {
+		if !b.lost {
+			b.lost = true
+			b.frames = append(b.frames, frame{typ: frameOutputLost})
+		}
+		return
+	}
+	b.frames = append(b.frames, f)
+	b.size += len(f.payload)
+	b.cond.Broadcast()
+}
+
+// get takes the next frame, waiting for one; after the connection's end,
+// and the frames before it, it returns the error that ended it.
+func (b *inbox) get() (frame, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for len(b.frames) == 0 && b.err == nil {
+		b.cond.Wait()
+	}
+	if len(b.frames) == 0 {
+		return frame{}, b.err
+	}
+	f := b.frames[0]
+	b.frames[0] = frame{}
+	b.frames = b.frames[1:]
+	b.size -= len(f.payload)
+	b.cond.Broadcast()
+	return f, nil
+}
+
+func (b *inbox) setBusy(busy bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.busy = busy
+	if busy {
+		b.lost = false
+	}
+	b.cond.Broadcast()
+}
+
+// end records why the connection ended, unless it is recorded already, and
+// returns the error recorded.
+func (b *inbox) end(err error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil {
+		b.err = err
+	}
+	b.cond.Broadcast()
+	return b.err
+}
+
+// failed returns the connection's end, or nil while it lasts.
+func (b *inbox) failed() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
 }

@@ -1,6 +1,6 @@
 //go:build !linux && !darwin && !freebsd
 
-package shell
+package attach
 
 import (
 	"fmt"

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd
 
-package shell
+package attach
 
 import "golang.org/x/sys/unix"
 
