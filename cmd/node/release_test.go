@@ -129,6 +129,13 @@ func TestReleaseSeedFlow(t *testing.T) {
 	}
 
 	copyOver(t, filepath.Join(r.project, "next"), r.project) // cp -r next/. .
+	out = r.node("release", "--env", "prod", "--upgrade", "--dry-run")
+	if !strings.Contains(out, "up from 0.1.0\n") || !strings.Contains(out, "Dry run: nothing written") {
+		t.Fatalf("node release --upgrade --dry-run said:\n%s", out)
+	}
+	if _, err := os.Stat(r.rel("0.2.0")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("--dry-run wrote releases/0.2.0: %v", err)
+	}
 	out = r.node("release", "--env", "prod", "--upgrade")
 	if !strings.Contains(out, "releases/0.2.0/relup") {
 		t.Fatalf("node release --upgrade said:\n%s", out)

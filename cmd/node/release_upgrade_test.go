@@ -17,6 +17,7 @@ func (r *relTest) upgradeLive(t *testing.T) {
 		t.Fatalf("state after --check: %s", got)
 	}
 	out = r.mustBin("upgrade", "0.2.0")
+	t.Logf("bin/hotcode upgrade 0.2.0:\n%s", out)
 	for _, want := range []string{
 		"upgrade of hotcode 0.1.0 -> 0.2.0",
 		"module demoserver       code changed (vsn 1 -> 2)",

@@ -115,3 +115,69 @@ func BenchmarkUpgrade(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallDuringUpgrade measures, as max-call-ms, the longest call a
+// client waited for while upgrades (and downgrades) migrated the 1000
+// DemoServers it calls.
+func BenchmarkCallDuringUpgrade(b *testing.B) {
+	t := &testing.T{}
+	p := &project{t: t, root: b.TempDir(), src: b.TempDir(), name: "hotcode"}
+	m1 := p.release("0.1.0", nil, nil, map[string]string{"demoserver": demo("1", "")})
+	p.release("0.2.0", m1, nil, map[string]string{"demoserver": demo("2", up2)})
+	n, err := node.Start(node.Options{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Stop()
+	h, err := bootFor(p, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pids []node.PID
+	for i := range 1000 {
+		pid, err := h.start.call("demoserver", "StartLink", []any{map[string]any{"name": fmt.Sprint(i), "money": 0}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pids = append(pids, pid)
+	}
+	var stop atomic.Bool
+	var longest atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for c := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; !stop.Load(); i++ {
+				start := time.Now()
+				if _, err := n.Call(pids[i%len(pids)], []any{"add", 1}); err != nil {
+					failed.Add(1)
+				}
+				if d := int64(time.Since(start)); d > longest.Load() {
+					longest.Store(d)
+				}
+			}
+		}()
+	}
+	time.Sleep(10 * time.Millisecond)
+	longest.Store(0)
+	b.ResetTimer()
+	for i := range b.N {
+		if i%2 == 0 {
+			_, err = h.Upgrade("0.2.0", Options{})
+		} else {
+			_, err = h.Downgrade("0.1.0", Options{})
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	stop.Store(true)
+	wg.Wait()
+	if failed.Load() > 0 {
+		b.Fatalf("%d calls failed during the upgrades", failed.Load())
+	}
+	b.ReportMetric(float64(longest.Load())/1e6, "max-call-ms")
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func manifest(vsn string, start *ChildSpec, mods ...Module) *Manifest {
@@ -97,7 +98,7 @@ func TestPlanNewBinary(t *testing.T) {
 		t.Fatalf("restart reason %q", why)
 	}
 	h := &Handler{}
-	_, err := h.run("relup", up, from, to, Options{})
+	_, err := h.run(time.Now(), "relup", up, from, to, Options{})
 	if !errors.Is(err, ErrRestartNeeded) {
 		t.Fatalf("run: %v", err)
 	}

@@ -22,7 +22,7 @@ type Report struct {
 	Procs     []ProcReport
 	Children  []ChildReport
 	Suspended time.Duration // from the first suspend to the last resume
-	Took      time.Duration // the whole step, compiling included
+	Took      time.Duration // the whole request: verifying, unpacking, checking, compiling, migrating
 	Permanent bool
 }
 

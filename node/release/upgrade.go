@@ -33,6 +33,7 @@ func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
 		return nil, ErrBusy
 	}
 	defer h.busy.Unlock()
+	start := time.Now()
 	from := h.Current()
 	if vsn == from.Version {
 		return nil, fmt.Errorf("%w: release %s %s is the one running", ErrNoRelease, h.name, vsn)
@@ -50,7 +51,7 @@ func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s upgrades from %s; the node runs %s", ErrWrongFrom, file, steps(plan.Up), from.Version)
 	}
-	return h.run(file, step, from, to, opts)
+	return h.run(start, file, step, from, to, opts)
 }
 
 // Downgrade moves the node back to release vsn, unpacked in
@@ -60,6 +61,7 @@ func (h *Handler) Downgrade(vsn string, opts Options) (*Report, error) {
 		return nil, ErrBusy
 	}
 	defer h.busy.Unlock()
+	start := time.Now()
 	from := h.Current()
 	if vsn == from.Version {
 		return nil, fmt.Errorf("%w: release %s %s is the one running", ErrNoRelease, h.name, vsn)
@@ -77,7 +79,7 @@ func (h *Handler) Downgrade(vsn string, opts Options) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s downgrades to %s, not %s", ErrWrongFrom, file, steps(plan.Down), vsn)
 	}
-	return h.run(file, step, from, to, opts)
+	return h.run(start, file, step, from, to, opts)
 }
 
 func steps(ss []*Step) string {
@@ -93,7 +95,8 @@ func steps(ss []*Step) string {
 
 // run validates step, which takes the node from release from to release
 // to, and runs it.
-func (h *Handler) run(file string, step *Step, from, to *Manifest, opts Options) (*Report, error) {
+// start is when the request came, for the report's Took.
+func (h *Handler) run(start time.Time, file string, step *Step, from, to *Manifest, opts Options) (*Report, error) {
 	if err := step.Check(file, from, to); err != nil {
 		return nil, err
 	}
@@ -106,7 +109,6 @@ func (h *Handler) run(file string, step *Step, from, to *Manifest, opts Options)
 	}
 	x := &execution{h: h, step: step, from: from, to: to, opts: opts,
 		rep: &Report{Release: h.name, From: from.Version, To: to.Version, Up: step.Up, Check: opts.Check}}
-	start := time.Now()
 	err = x.run(srcs)
 	x.rep.Took = time.Since(start)
 	if err != nil {
@@ -233,7 +235,7 @@ func (x *execution) compile(srcs []*code.Source) error {
 func (x *execution) affected() ([]node.PID, []ProcReport) {
 	mods := map[string]bool{}
 	for _, a := range x.ops(OpSuspend) {
-		mods[a[0]] = true
+		mods[node.ModuleKey(a[0])] = true
 	}
 	var pids []node.PID
 	var procs []ProcReport
@@ -241,7 +243,7 @@ func (x *execution) affected() ([]node.PID, []ProcReport) {
 		return nil, nil
 	}
 	for _, pi := range x.h.n.Processes() {
-		if pi.Kind == "genserver" && mods[pi.Module] {
+		if pi.Kind == "genserver" && mods[node.ModuleKey(pi.Module)] {
 			pids = append(pids, pi.PID)
 			procs = append(procs, ProcReport{PID: pi.PID, Name: pi.Name, Module: pi.Module})
 		}
