@@ -175,6 +175,26 @@ func TestReleaseSeedFlow(t *testing.T) {
 	if got := r.mustBin("releases"); got != "hotcode 0.1.0      current, permanent\nhotcode 0.2.0      old\n" {
 		t.Fatalf("releases after restart:\n%s", got)
 	}
+
+	// A newer release placed that does not boot (its module is not what
+	// its manifest says): start falls back to the permanent one, saying so.
+	bad := filepath.Join(r.remote, "releases", "0.3.0")
+	copyOver(t, filepath.Join(r.remote, "releases", "0.2.0", "modules"), filepath.Join(bad, "modules"))
+	manifest := strings.Replace(readFile(t, filepath.Join(r.remote, "releases", "0.2.0", "hotcode.rel")), `"version": "0.2.0"`, `"version": "0.3.0"`, 1)
+	os.WriteFile(filepath.Join(bad, "hotcode.rel"), []byte(manifest), 0o644)
+	os.WriteFile(filepath.Join(bad, "modules", "demoserver", "demo_server.go"), []byte("package demoserver\n"), 0o644)
+	r.mustBin("stop")
+	r.mustBin("start")
+	if out := r.mustBin("eval", `demoserver.Vsn`); strings.TrimSpace(out) != `"1"` {
+		t.Fatalf("after a failed boot of 0.3.0, demoserver.Vsn %q", out)
+	}
+	logs, _ := filepath.Glob(filepath.Join(strings.TrimPrefix(r.env[0], "GEX_RUNTIME_DIR="), "hotcode@*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("logs %v", logs)
+	}
+	if log := readFile(t, logs[0]); !strings.Contains(log, "release 0.3.0 did not boot") || !strings.Contains(log, "booting the permanent release 0.1.0 instead") {
+		t.Fatalf("the log does not tell of the fallback:\n%s", log)
+	}
 }
 
 func readFile(t *testing.T, file string) string {
@@ -239,6 +259,15 @@ func TestNewProjectReleases(t *testing.T) {
 	out, errOut, status := r.bin("eval", `hello.Hello("gex")`)
 	if status != 0 || strings.TrimSpace(out) != `"hello, gex (greeting 1)"` {
 		t.Fatalf("bin/hello eval: %d %q %s", status, out, errOut)
+	}
+	r.mustBin("stop")
+	// bin/hello console boots the release in the process, with a console.
+	console := exec.Command(filepath.Join(r.remote, "bin", "hello"), "console")
+	console.Env = append(os.Environ(), r.env...)
+	console.Stdin = strings.NewReader("hello.Hello(\"you\")\n")
+	got, err := console.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), `"hello, you (greeting 1)"`) || !strings.Contains(string(got), `Loaded from `) {
+		t.Fatalf("bin/hello console: %v\n%s", err, got)
 	}
 }
 

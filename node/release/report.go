@@ -141,10 +141,8 @@ func (r *Report) failProcs(procs []ProcReport, err error) {
 }
 
 func (r *Report) okProcs(procs []ProcReport) {
-	migrated := map[string]bool{}
 	for i := range procs {
 		procs[i].Outcome = "migrated"
-		migrated[procs[i].Module] = true
 	}
 	r.Procs = procs
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
 	"github.com/gexdev/gex/node/release"
+	"github.com/gexdev/gex/shell"
 	"github.com/gexdev/gex/shell/attach"
 )
 
@@ -136,12 +137,19 @@ func (rb *relBin) version(e *env) int {
 
 // boot starts a node running the release ChooseBoot picks, falling back to
 // the permanent release, with a message, if that one fails to boot.
-func (rb *relBin) boot(e *env) (*node.Node, *code.Server, *release.Handler, error) {
+// With a console, the node's log shows as the console shows it.
+func (rb *relBin) boot(e *env, withConsole bool) (*node.Node, *code.Server, *release.Handler, error) {
 	choice, err := release.ChooseBoot(rb.root, rb.name)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	n, cs, h, err := rb.bootVsn(e, choice.Vsn)
+	var logger *slog.Logger
+	if withConsole {
+		logger = slog.New(shell.NewLogHandler(e.stderr, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
+	}
+	n, cs, h, err := rb.bootVsn(choice.Vsn, logger)
 	if err == nil {
 		n.Logger().Info("release booted", "release", rb.name, "vsn", choice.Vsn, "chosen as", choice.Why)
 		return n, cs, h, nil
@@ -150,20 +158,20 @@ func (rb *relBin) boot(e *env) (*node.Node, *code.Server, *release.Handler, erro
 		return nil, nil, nil, err
 	}
 	fmt.Fprintf(e.stderr, "%s: release %s did not boot: %v\n%s: booting the permanent release %s instead\n", rb.name, choice.Vsn, err, rb.name, choice.Fallback)
-	n, cs, h, err = rb.bootVsn(e, choice.Fallback)
+	n, cs, h, err = rb.bootVsn(choice.Fallback, logger)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("the permanent release %s did not boot either: %w", choice.Fallback, err)
 	}
 	return n, cs, h, nil
 }
 
-func (rb *relBin) bootVsn(e *env, vsn string) (*node.Node, *code.Server, *release.Handler, error) {
+func (rb *relBin) bootVsn(vsn string, logger *slog.Logger) (*node.Node, *code.Server, *release.Handler, error) {
 	m, err := release.ReadManifest(filepath.Join(rb.root, "releases", vsn, release.ManifestFile(rb.name)))
 	nodeName := rb.name
 	if err == nil {
 		nodeName = m.Node
 	}
-	n, err := node.Start(node.Options{Name: nodeName, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	n, err := node.Start(node.Options{Name: nodeName, Logger: logger})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -184,7 +192,7 @@ func (rb *relBin) foreground(e *env, args []string, withConsole bool) int {
 		fmt.Fprintf(e.stderr, "%s %s: takes no arguments\n", rb.name, cmd)
 		return exitUsage
 	}
-	n, cs, h, err := rb.boot(e)
+	n, cs, h, err := rb.boot(e, withConsole)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
 		return exitFail
