@@ -117,7 +117,7 @@ func TestReleaseSeedFlow(t *testing.T) {
 	if _, _, status := r.run(r.remote, "tar", "-xzf", tarball, "-C", r.remote); status != 0 {
 		t.Fatal("tar failed")
 	}
-	if out := r.mustBin("start"); !regexp.MustCompile(`^hotcode: node hotcode@\S+ started`).MatchString(out) {
+	if out := r.mustBin("start"); !regexp.MustCompile(`^hotcode: node hotcode@\S+ started \(pid \d+\) on release 0.1.0, the newest release \(none is permanent yet\); log `).MatchString(out) {
 		t.Fatalf("start said %q", out)
 	}
 	if out := r.mustBin("ping"); out != "pong\n" {
@@ -184,7 +184,10 @@ func TestReleaseSeedFlow(t *testing.T) {
 	os.WriteFile(filepath.Join(bad, "hotcode.rel"), []byte(manifest), 0o644)
 	os.WriteFile(filepath.Join(bad, "modules", "demoserver", "demo_server.go"), []byte("package demoserver\n"), 0o644)
 	r.mustBin("stop")
-	r.mustBin("start")
+	out, errOut, status := r.bin("start")
+	if status != 0 || !strings.Contains(out, "on release 0.1.0") || !strings.Contains(errOut, "release 0.3.0 did not boot; the node runs the permanent release 0.1.0") {
+		t.Fatalf("start with a broken 0.3.0: %d %q %q", status, out, errOut)
+	}
 	if out := r.mustBin("eval", `demoserver.Vsn`); strings.TrimSpace(out) != `"1"` {
 		t.Fatalf("after a failed boot of 0.3.0, demoserver.Vsn %q", out)
 	}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -254,13 +255,34 @@ func (rb *relBin) start(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "%s start: node %s is already running (pid %d)\n", rb.name, info.Name, info.PID)
 		return exitFail
 	}
+	choice, _ := release.ChooseBoot(rb.root, rb.name)
 	pid, err := startDaemon(r, []string{"foreground"})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s start: %v\n", rb.name, err)
 		return exitFail
 	}
-	fmt.Fprintf(e.stdout, "%s: node %s started (pid %d), log %s\n", rb.name, r.name, pid, r.dir.LogFile(r.name))
+	running := rb.running(r)
+	fmt.Fprintf(e.stdout, "%s: node %s started (pid %d) on release %s, %s; log %s\n", rb.name, r.name, pid, running, choice.Why, r.dir.LogFile(r.name))
+	if running != choice.Vsn {
+		fmt.Fprintf(e.stderr, "%s start: release %s did not boot; the node runs the permanent release %s (the log tells why)\n", rb.name, choice.Vsn, running)
+	}
 	return exitOK
+}
+
+// running asks the node which release it runs.
+func (rb *relBin) running(r remote) string {
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	defer cancel()
+	if err := attach.Control(ctx, r.socket(), "releases", nil, &out); err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && strings.Contains(line, "current") {
+			return f[1]
+		}
+	}
+	return "?"
 }
 
 // serveRelease makes the release's node attachable, as serveAttach does,
