@@ -242,11 +242,9 @@ func (x *execution) affected() ([]node.PID, []ProcReport) {
 	if len(mods) == 0 {
 		return nil, nil
 	}
-	for _, pi := range x.h.n.Processes() {
-		if pi.Kind == "genserver" && mods[node.ModuleKey(pi.Module)] {
-			pids = append(pids, pi.PID)
-			procs = append(procs, ProcReport{PID: pi.PID, Name: pi.Name, Module: pi.Module})
-		}
+	for _, sv := range x.h.n.ServersOf(func(m string) bool { return mods[node.ModuleKey(m)] }) {
+		pids = append(pids, sv.PID)
+		procs = append(procs, ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module})
 	}
 	return pids, procs
 }
