@@ -32,10 +32,18 @@ func (s *Server) Compile(src *Source) (*Object, error) { return s.compile(src, n
 
 // compile is Compile with the chain of modules whose imports led to src.
 func (s *Server) compile(src *Source, chain []string) (*Object, error) {
+	return s.compileWith(src, chain, nil)
+}
+
+// compileIn compiles src as one module of a CompileAll batch b.
+func (s *Server) compileIn(src *Source, b batch) (*Object, error) { return s.compileWith(src, nil, b) }
+
+func (s *Server) compileWith(src *Source, chain []string, b batch) (*Object, error) {
 	if err := s.checkName(src); err != nil {
 		return nil, err
 	}
-	v := &version{name: src.Name, hash: src.Hash, path: src.Path}
+	v := &version{name: src.Name, hash: src.Hash, path: src.Path, batch: b}
+	defer func() { v.batch = nil }() // the batch's other versions must stay collectable
 	// An interpreter for this version alone: yaegi cannot evaluate a
 	// package twice in one interpreter ("redeclared in this block").
 	i, err := interp.New(yaegi.Options{SourcecodeFilesystem: noSource{}, Stderr: s.stderr(v)})

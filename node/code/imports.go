@@ -69,6 +69,10 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 	if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
 	}
+	if syms, name, ok := v.batch.symbols(path.Base(ipath)); ok {
+		u.exports[ipath+"/"+name] = syms // compiled in the same CompileAll
+		return nil
+	}
 	syms, name, err := s.moduleSymbols(path.Base(ipath), chain)
 	if err != nil {
 		return fmt.Errorf("import %q: %w (a module may import the standard library, "+

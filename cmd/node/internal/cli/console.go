@@ -20,13 +20,14 @@ import (
 )
 
 var consoleCmd = &command{
-	usage:   "console [DIR] [--name NAME] [--max-sessions N]",
+	usage:   "console [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]]",
 	summary: "Start a node and a console on it, loading the modules in DIR.",
 	help: `Console starts a node in this process, puts DIR (default ".") on its code
 path and loads its modules, as iex -S mix does: each file NAME.go and each
 directory NAME holding package NAME. Ctrl-D on an empty line leaves the
 console and stops the node gracefully; Ctrl-C interrupts the running
-evaluation. Type h at the prompt for help.
+evaluation. Type h at the prompt for help. With --watch, modules saved
+under DIR are reloaded (--watch=migrate: and their GenServers migrated).
 
 Others can attach to the node with node attach, at most --max-sessions at
 once; they are told when the node stops.
@@ -39,6 +40,7 @@ func runConsole(e *env, args []string) int {
 	fs := consoleCmd.flags(e, "console")
 	name := nameFlag(fs)
 	maxSessions := maxSessionsFlag(fs)
+	watching := watchFlag(fs)
 	operands, status, ok := consoleCmd.parse(e, fs, args)
 	if !ok {
 		return status
@@ -68,6 +70,12 @@ func runConsole(e *env, args []string) int {
 	defer n.Stop()
 	cs := code.New(n, code.Options{Path: []string{abs}})
 	loaded := loadModules(e, cs, abs)
+	stopWatch, err := watching.Start(cs, n.Logger())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "node console: %v\n", err)
+		return exitFail
+	}
+	defer stopWatch()
 
 	// Others attach to this node as to one started by node start; node
 	// stop ends this console as Ctrl-D does.

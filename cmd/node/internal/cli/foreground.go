@@ -16,7 +16,7 @@ import (
 )
 
 var foregroundCmd = &command{
-	usage:   "foreground [DIR] [--name NAME] [--max-sessions N]",
+	usage:   "foreground [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]]",
 	summary: "Run a node in the foreground, attachable, without a console.",
 	help: `Foreground starts a node in this process and loads the modules in DIR
 (default "."), as node console does, but with no console: the node is
@@ -44,6 +44,7 @@ func runForeground(e *env, args []string) int {
 	fs := foregroundCmd.flags(e, "foreground")
 	name := nameFlag(fs)
 	maxSessions := maxSessionsFlag(fs)
+	watching := watchFlag(fs)
 	operands, status, ok := foregroundCmd.parse(e, fs, args)
 	if !ok {
 		return status
@@ -63,6 +64,12 @@ func runForeground(e *env, args []string) int {
 	defer n.Stop()
 	cs := code.New(n, code.Options{Path: []string{dir}})
 	loadModules(e, cs, dir)
+	stopWatch, err := watching.Start(cs, n.Logger())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "node foreground: %v\n", err)
+		return exitFail
+	}
+	defer stopWatch()
 
 	stopAsked := make(chan struct{})
 	var once sync.Once

@@ -256,7 +256,7 @@ func (rb *relBin) start(e *env, args []string) int {
 		return exitFail
 	}
 	choice, _ := release.ChooseBoot(rb.root, rb.name)
-	pid, err := startDaemon(r, []string{"foreground"})
+	pid, err := startDetached(r, []string{"foreground"})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s start: %v\n", rb.name, err)
 		return exitFail

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -16,7 +17,7 @@ import (
 )
 
 var startCmd = &command{
-	usage:   "start [DIR] [--name NAME] [--max-sessions N]",
+	usage:   "start [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]]",
 	summary: "Start a node in the background (a daemon), loading the modules in DIR.",
 	help: `Start runs node foreground DIR as a daemon: detached from this terminal
 (its own session), its output appended to NAME.log in the runtime
@@ -43,6 +44,7 @@ func runStart(e *env, args []string) int {
 	fs := startCmd.flags(e, "start")
 	name := nameFlag(fs)
 	maxSessions := maxSessionsFlag(fs)
+	watching := watchFlag(fs)
 	operands, status, ok := startCmd.parse(e, fs, args)
 	if !ok {
 		return status
@@ -66,7 +68,7 @@ func runStart(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node start: node %s is already running (pid %d)\n", info.Name, info.PID)
 		return exitFail
 	}
-	pid, err := startDaemon(r, []string{"foreground", "--name", r.name, "--max-sessions", strconv.Itoa(*maxSessions), dir})
+	pid, err := startDaemon(r, dir, *maxSessions, watching.Args()...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node start: %v\n", err)
 		return exitFail
@@ -75,9 +77,16 @@ func runStart(e *env, args []string) int {
 	return exitOK
 }
 
-// startDaemon runs this program with args (node foreground ...), detached,
+// startDaemon runs this program as node foreground with flags, detached,
 // and waits until the node answers on its socket.
-func startDaemon(r remote, args []string) (int, error) {
+func startDaemon(r remote, dir string, maxSessions int, flags ...string) (int, error) {
+	return startDetached(r, slices.Concat([]string{"foreground", "--name", r.name, "--max-sessions", strconv.Itoa(maxSessions)}, flags, []string{dir}))
+}
+
+// startDetached runs this program with args, detached, and waits until
+// the node answers on its socket; a release's bin/NAME start runs its
+// own foreground so.
+func startDetached(r remote, args []string) (int, error) {
 	cmd, err := daemonCommand(r, args)
 	if err != nil {
 		return 0, err
