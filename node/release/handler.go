@@ -48,7 +48,13 @@ func Boot(root, name, vsn string, n *node.Node, cs *code.Server) (*Handler, erro
 	if err != nil {
 		return nil, err
 	}
+	// The release's modules are the code path, so that a module importing
+	// another loads it first, whatever their order.
+	cs.SetPath([]string{filepath.Join(h.dir(vsn), ModulesDir)})
 	for _, src := range srcs {
+		if cs.IsLoaded(src.Name) {
+			continue // loaded already, imported by one before it
+		}
 		if _, err := cs.LoadSource(src); err != nil {
 			return nil, fmt.Errorf("release %s %s: %w", name, vsn, err)
 		}

@@ -259,3 +259,19 @@ func TestSecondUpgradeRefused(t *testing.T) {
 	}
 	assertUnchanged(t, h, n, pid, "0.1.0")
 }
+
+func TestBootModulesImportingEachOther(t *testing.T) {
+	p := newProject(t)
+	p.release("0.1.0", nil, nil, map[string]string{
+		"alpha": "package alpha\n\nimport \"beta\"\n\nfunc Hi() string { return \"alpha+\" + beta.Hi() }\n",
+		"beta":  "package beta\n\nfunc Hi() string { return \"beta\" }\n",
+	})
+	h, _ := p.boot("0.1.0")
+	f, err := h.cs.Func("alpha", "Hi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.(func() string)(); got != "alpha+beta" {
+		t.Fatalf("alpha.Hi() = %q", got)
+	}
+}

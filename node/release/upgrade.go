@@ -181,6 +181,7 @@ func (x *execution) run(srcs []*code.Source) error {
 	x.loading.Switch()
 	batch.CommitResume()
 	loaded, _ := x.loading.Commit()
+	x.h.cs.SetPath([]string{filepath.Join(x.h.dir(x.to.Version), ModulesDir)})
 	x.rep.Suspended = time.Since(suspendStart)
 	x.rep.okProcs(procs)
 	for _, lr := range loaded {
