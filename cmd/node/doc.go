@@ -107,8 +107,8 @@
 //
 //	bin/NAME start | foreground | console | attach | stop | restart | ping | pid | eval | version
 //	bin/NAME releases
-//	bin/NAME upgrade [--check] [--no-permanent] VSN
-//	bin/NAME downgrade [--check] VSN
+//	bin/NAME upgrade [--check] [--no-permanent] [--restart] VSN
+//	bin/NAME downgrade [--check] [--no-permanent] VSN
 //
 // start boots the newest release placed in releases/ that has never run
 // there, else the permanent one, and falls back to the permanent one,
@@ -124,7 +124,9 @@
 // process the outcome, and how long processes were suspended. The new
 // release becomes permanent unless --no-permanent; --check rehearses on
 // copies of the states and changes nothing; downgrade runs the relup's
-// down step.
+// down step. A release whose relup says restart_new_binary is refused hot;
+// upgrade --restart unpacks it whole, binary included, restarts the node
+// on it and reports the downtime.
 //
 // # Exit status
 //

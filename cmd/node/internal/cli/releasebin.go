@@ -43,11 +43,11 @@ var relCommands = []struct{ name, summary string }{
 	{"restart", "stop the running node and start it again"},
 	{"ping", "check that the node runs"},
 	{"pid", "print the node's OS process id"},
-	{"eval", "evaluate EXPR on the running node"},
+	{"eval", "EXPR: evaluate EXPR on the running node"},
 	{"version", "print the release's and Gex's versions"},
 	{"releases", "list the releases: current, permanent, old, unpacked"},
-	{"upgrade", "upgrade the running node to VSN, placed in releases/VSN/"},
-	{"downgrade", "downgrade the running node to VSN"},
+	{"upgrade", "[--check] [--no-permanent] [--restart] VSN: upgrade the running node to release VSN, placed in releases/VSN/"},
+	{"downgrade", "[--check] [--no-permanent] VSN: downgrade the running node to release VSN"},
 }
 
 // RunRelease runs the release binary of release name with args.
