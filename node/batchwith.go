@@ -13,17 +13,16 @@ import (
 // and resumes it (CommitResume), or drops it and resumes (AbortResume).
 
 // NewBatch returns a batch of pids without suspending them: PrepareWith
-// suspends each as it migrates it.
-func (n *Node) NewBatch(pids []PID, timeout time.Duration) (*Batch, error) {
+// suspends each as it migrates it. Processes that have exited are left
+// out (PIDs tells which are in).
+func (n *Node) NewBatch(pids []PID, timeout time.Duration) *Batch {
 	b := &Batch{n: n, timeout: timeout}
 	for _, pid := range pids {
-		p := n.lookup(pid)
-		if p == nil {
-			return nil, &CallError{Op: "sys.suspend", Dest: pid, Err: ErrNoProc}
+		if p := n.lookup(pid); p != nil {
+			b.procs = append(b.procs, p)
 		}
-		b.procs = append(b.procs, p)
 	}
-	return b, nil
+	return b
 }
 
 // PrepareWith is Prepare with cb's CodeChange (and cb.Vsn as the version

@@ -23,7 +23,7 @@ func TestPrepareWith(t *testing.T) {
 		t.Fatalf("ServersOf: %v", servers)
 	}
 	double := &Callbacks{Vsn: "2", CodeChange: func(old string, st any, _ any) (any, error) { return st.(int) * 2, nil }}
-	batch, _ := n.NewBatch([]PID{a, b}, n.timeout)
+	batch := n.NewBatch([]PID{a, b}, n.timeout)
 	if err := batch.PrepareWith(double, "doubler", "1", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestPrepareWith(t *testing.T) {
 		}
 		return 0, nil
 	}}
-	batch, _ = n.NewBatch([]PID{a, b}, n.timeout)
+	batch = n.NewBatch([]PID{a, b}, n.timeout)
 	err := batch.PrepareWith(fail, "doubler", "2", nil)
 	var ce *CodeChangeError
 	if !errors.As(err, &ce) || ce.PID != b {

@@ -165,14 +165,10 @@ func (x *execution) run(srcs []*code.Source) error {
 		return x.rehearse(procs)
 	}
 	suspendStart := time.Now()
-	batch, err := x.h.n.NewBatch(pids, x.from.suspendTimeout())
-	if err == nil {
-		err = x.migrate(batch)
-	}
-	if err != nil {
-		if batch != nil {
-			batch.AbortResume()
-		}
+	batch := x.h.n.NewBatch(pids, x.from.suspendTimeout())
+	procs = inBatch(procs, batch)
+	if err := x.migrate(batch); err != nil {
+		batch.AbortResume()
 		x.loading.Discard()
 		x.rep.Suspended = time.Since(suspendStart)
 		x.rep.failProcs(procs, err)
@@ -189,6 +185,16 @@ func (x *execution) run(srcs []*code.Source) error {
 	}
 	x.finish()
 	return nil
+}
+
+// inBatch keeps the processes of procs that are in b: those alive when
+// it was made.
+func inBatch(procs []ProcReport, b *node.Batch) []ProcReport {
+	in := make(map[node.PID]bool, len(procs))
+	for _, pid := range b.PIDs() {
+		in[pid] = true
+	}
+	return slices.DeleteFunc(procs, func(p ProcReport) bool { return !in[p.PID] })
 }
 
 // compile compiles every module the step loads or adds, before anything
