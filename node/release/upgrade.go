@@ -249,7 +249,16 @@ func (x *execution) affected() ([]node.PID, []ProcReport) {
 	if len(mods) == 0 {
 		return nil, nil
 	}
-	for _, sv := range x.h.n.ServersOf(func(m string) bool { return mods[node.ModuleKey(m)] }) {
+	seen := map[string]bool{} // by the module name as processes spell it: most spell it alike
+	match := func(m string) bool {
+		ok, known := seen[m]
+		if !known {
+			ok = mods[node.ModuleKey(m)]
+			seen[m] = ok
+		}
+		return ok
+	}
+	for _, sv := range x.h.n.ServersOf(match) {
 		pids = append(pids, sv.PID)
 		procs = append(procs, ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module})
 	}
