@@ -1,10 +1,6 @@
 package node
 
-import (
-	"cmp"
-	"slices"
-	"time"
-)
+import "time"
 
 // A release upgrade moves many processes in two messages each: the first
 // suspends a process and migrates its state with the CodeChange of a
@@ -50,12 +46,12 @@ func (b *Batch) AbortResume() error {
 	return b.each(sysFinish, func(*process) any { return finishReq{resume: true} })
 }
 
-// ServersOf describes the GenServers whose module match accepts, in PID
-// order: the processes a release upgrade of those modules suspends. Only
+// ServersOf describes the GenServers whose module match accepts, in no
+// particular order: the processes a release upgrade of those modules suspends. Only
 // PID, Name, Kind, Module and Vsn are filled in: the rest of Processes's
 // description costs milliseconds for 10k processes.
 func (n *Node) ServersOf(match func(module string) bool) []ProcessInfo {
-	var out []ProcessInfo
+	out := make([]ProcessInfo, 0, n.count.Load())
 	n.procs.Range(func(_, v any) bool {
 		p := v.(*process)
 		p.mu.Lock()
@@ -65,6 +61,5 @@ func (n *Node) ServersOf(match func(module string) bool) []ProcessInfo {
 		p.mu.Unlock()
 		return true
 	})
-	slices.SortFunc(out, func(a, b ProcessInfo) int { return cmp.Compare(a.PID.id, b.PID.id) })
 	return out
 }

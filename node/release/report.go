@@ -1,9 +1,11 @@
 package release
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +81,9 @@ func (r *Report) Format(w io.Writer) {
 	}
 	counts := map[string]int{}
 	shown := 0
-	for _, p := range r.Procs {
+	procs := slices.Clone(r.Procs)
+	slices.SortFunc(procs, func(a, b ProcReport) int { return cmp.Compare(a.PID.ID(), b.PID.ID()) })
+	for _, p := range procs {
 		if p.Err == "" && shown >= maxProcLines {
 			counts[p.Outcome]++
 			continue
