@@ -45,7 +45,7 @@ func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
 	file := filepath.Join(h.dir(vsn), RelupFile)
 	plan, err := ReadPlan(file)
 	if err != nil {
-		return nil, fmt.Errorf("%w: release %s %s: %w", ErrBadPlan, h.name, vsn, err)
+		return nil, fmt.Errorf("%w: release %s %s: %w (node release --upgrade writes one)", ErrBadPlan, h.name, vsn, err)
 	}
 	step, ok := plan.StepUp(from.Version)
 	if !ok {
@@ -94,14 +94,13 @@ func steps(ss []*Step) string {
 }
 
 // run validates step, which takes the node from release from to release
-// to, and runs it.
-// start is when the request came, for the report's Took.
+// to, and runs it; start is when the request came, for the report.
 func (h *Handler) run(start time.Time, file string, step *Step, from, to *Manifest, opts Options) (*Report, error) {
 	if err := step.Check(file, from, to); err != nil {
 		return nil, err
 	}
 	if why := step.Restart(); why != "" {
-		return nil, fmt.Errorf("%w: %s -> %s: %s (restart the node on the new release instead)", ErrRestartNeeded, from.Version, to.Version, why)
+		return nil, fmt.Errorf("%w: %s -> %s: %s (upgrade --restart %s restarts the node on it)", ErrRestartNeeded, from.Version, to.Version, why, to.Version)
 	}
 	srcs, err := to.Sources(h.dir(to.Version))
 	if err != nil {
