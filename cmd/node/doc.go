@@ -19,6 +19,9 @@
 //	version     print the version of Gex
 //	new         make a Gex project that builds and releases as it stands
 //	release     build a release of a project: its binary, manifest, relup and tarball
+//	upgrade     upgrade a running release node to another release, hot
+//	downgrade   downgrade a running release node to an older release, hot
+//	releases    list the releases of a running release node
 //
 // Every command that reaches a running node takes --name NAME (default
 // node@HOST) and finds it through its unix socket in the runtime
@@ -109,6 +112,9 @@
 //	bin/NAME releases
 //	bin/NAME upgrade [--check] [--no-permanent] [--restart] VSN
 //	bin/NAME downgrade [--check] [--no-permanent] VSN
+//
+// node upgrade, downgrade and releases --name NAME do the same for the
+// node called NAME.
 //
 // start boots the newest release placed in releases/ that has never run
 // there, else the permanent one, and falls back to the permanent one,

@@ -340,3 +340,16 @@ func Parse(s string) (map[string]any, error) {
 		t.Fatalf("permanent %s", perm)
 	}
 }
+
+// TestUpgradeOfPlainNode: node upgrade reaches a node that runs no
+// release, and says so.
+func TestUpgradeOfPlainNode(t *testing.T) {
+	d := startDaemon(t, "plain", t.TempDir())
+	_, errOut, status := d.node("upgrade", "0.2.0")
+	if status != 1 || !strings.Contains(errOut, "node upgrade: node plain@") || !strings.Contains(errOut, "runs no release") {
+		t.Fatalf("node upgrade of a plain node: %d %q", status, errOut)
+	}
+	if _, errOut, status := d.node("upgrade"); status != 2 || !strings.Contains(errOut, "want one version") {
+		t.Fatalf("node upgrade without a version: %d %q", status, errOut)
+	}
+}

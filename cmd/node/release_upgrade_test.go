@@ -40,6 +40,9 @@ func (r *relTest) upgradeLive(t *testing.T) {
 	if got := r.mustBin("releases"); got != "hotcode 0.1.0      old\nhotcode 0.2.0      current, permanent\n" {
 		t.Fatalf("releases:\n%s", got)
 	}
+	if got := r.node("releases", "--name", "hotcode"); got != "hotcode 0.1.0      old\nhotcode 0.2.0      current, permanent\n" {
+		t.Fatalf("node releases --name hotcode:\n%s", got)
+	}
 	if _, errOut, status := r.bin("upgrade", "0.2.0"); status != 1 || !strings.Contains(errOut, "is the one running") {
 		t.Fatalf("a second upgrade to 0.2.0: %d %q", status, errOut)
 	}

@@ -36,6 +36,9 @@ var commands = map[string]*command{
 	"version":    versionCmd,
 	"new":        newCmd,
 	"release":    releaseCmd,
+	"upgrade":    upgradeCmd,
+	"downgrade":  downgradeCmd,
+	"releases":   releasesCmd,
 }
 
 // Exit statuses.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -302,25 +301,7 @@ func (rb *relBin) control(e *env, cmd string, args []string) int {
 	if cmd == "upgrade" && slices.Contains(args, "--restart") {
 		return rb.restartUpgrade(e, slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--restart" }))
 	}
-	name, err := rb.nodeName()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
-		return exitFail
-	}
-	r, err := newRemote(e, name)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
-		return exitFail
-	}
-	err = attach.Control(context.Background(), r.socket(), cmd, args, e.stdout)
-	switch {
-	case errors.Is(err, attach.ErrNotRunning):
-		return r.fail(e, cmd, err)
-	case err != nil:
-		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
-		return exitFail
-	}
-	return exitOK
+	return rb.remote(e, cmd, args)
 }
 
 // restartUpgrade moves the node to a release that needs a new binary: it
