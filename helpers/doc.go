@@ -1,7 +1,7 @@
 // Package helpers is the console's toolbox as a Go API: the IEx helpers
-// c, r, l, i, h, v, pid, flush, ls, pwd, cd, clear, exports,
-// recompile, runtime_info, processes and printable_limit, as methods of
-// an Env.
+// c, r, l, i, h, v, pid, flush, ls, pwd, cd, clear, exports, recompile,
+// watch, unwatch, runtime_info, processes and printable_limit, as methods
+// of an Env.
 //
 // The console calls them for the IEx forms (`r KV` is env.R("KV")) and
 // binds them as session variables for the Go forms (`r("KV")`); Go code

@@ -20,6 +20,8 @@ var (
 	ErrNoPrinter = errors.New("no printer settings")
 	// ErrNotDir: cd to something that is not a directory.
 	ErrNotDir = errors.New("not a directory")
+	// ErrNotWatching: unwatch or watch force with no watcher running.
+	ErrNotWatching = errors.New("not watching: no watcher runs on this node's code (start one with watch)")
 )
 
 // ArgumentError is the panic of a helper that, like its IEx original,

@@ -24,6 +24,9 @@ const (
 	ParamPath
 	// ParamTopic is a help topic, written bare: r, :sys.get_state, kv.Put.
 	ParamTopic
+	// ParamWord is one of a helper's words, written bare or quoted:
+	// migrate in watch migrate.
+	ParamWord
 )
 
 // A Helper is one entry of the console's catalogue: a helper such as r,
@@ -99,6 +102,12 @@ func Table() []Helper {
 		{Name: "recompile", Synopsis: "recompile",
 			Doc:  "Reloads every loaded module whose source changed on disk.",
 			Func: func(e *Env) any { return e.Recompile }},
+		{Name: "watch", Synopsis: "watch migrate", Params: params(ParamWord), Optional: 1,
+			Doc:  "Reloads modules as they are saved under the code path, as r does, and shows in every session what each reload did: plain watch says which GenServers now run on old state, with the commands that migrate them; watch migrate migrates them, all or none. A save that would kill the processes left on a version two saves old is held, and watch force loads it, killing them. If a watcher runs, says where and in which mode. Go form: watch(\"migrate\").",
+			Func: func(e *Env) any { return e.Watch }},
+		{Name: "unwatch", Synopsis: "unwatch",
+			Doc:  "Stops reloading modules on save, whichever session started it; what was loaded stays loaded.",
+			Func: func(e *Env) any { return e.Unwatch }},
 		{Name: "exports", Synopsis: "exports KV", Params: params(ParamModule),
 			Doc:  "Lists a module's exported functions, constants and types.",
 			Func: func(e *Env) any { return e.Exports }},

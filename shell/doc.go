@@ -47,5 +47,9 @@
 //
 // A Console is the line-editing front end of any Engine: readline with
 // history, Ctrl-R search, Tab completion through Engine.Complete, Ctrl-C
-// to interrupt an evaluation and Ctrl-D to leave.
+// to interrupt an evaluation and Ctrl-D to leave. An Engine that is a
+// Notifier has news that will not wait for the next answer: each session
+// hears of every reload its node's watcher does on save (the watch
+// helper, node console --watch), and the Console prints the line at once,
+// above the line being typed, which it draws again as it was.
 package shell

@@ -120,7 +120,7 @@ func paramType(ft reflect.Type, i int) reflect.Type {
 func (s *Session) arg(ctx context.Context, src string, p helpers.Param, t reflect.Type) (reflect.Value, error) {
 	var x any
 	switch {
-	case p == helpers.ParamTopic:
+	case p == helpers.ParamTopic, p == helpers.ParamWord:
 		x = strings.Trim(src, `"`)
 	case p == helpers.ParamModule && isIdent(src) && !s.isVar(src):
 		x = src

@@ -65,6 +65,8 @@ type Session struct {
 	hist      *history
 	pkgs      *packages
 
+	notices *notices // the reloads of the code server's watcher; see Notices
+
 	cat     *catalog                 // the helpers
 	goForms map[string]reflect.Value // the Go forms of cat's helpers, bound for env
 	calls   map[string]reflect.Value // cat's :sys and :code calls, bound for env
@@ -146,6 +148,12 @@ func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog
 		return nil, err
 	}
 	s.eval = ev
+	// Subscribed last: nothing above can fail once the watcher may be
+	// publishing to the session.
+	s.notices = closedNotices()
+	if cs != nil && !opts.EvalOnce {
+		s.notices = subscribe(cs, s.notice)
+	}
 	return s, nil
 }
 
@@ -335,7 +343,8 @@ func (s *Session) isVar(name string) bool {
 	return ok
 }
 
-// Close ends the session and its mailbox process.
+// Close ends the session, its subscription to reloads (its Notices
+// channel is closed) and its mailbox process.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -343,6 +352,7 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.notices.close()
 	return s.env.Mailbox.Close()
 }
 

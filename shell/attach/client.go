@@ -56,6 +56,11 @@ type Client struct {
 	done chan struct{} // closed when the reader ends
 	read bool          // the reader was started
 
+	// notices holds the node's Notice frames for the Console, apart from
+	// the answers: a notice is shown when it comes, not with the next
+	// Eval. The reader sends and, when it ends, closes.
+	notices chan string
+
 	mu      sync.Mutex // one request at a time; guards pending and lost
 	pending []byte     // output that arrived during Complete, for the next Eval
 	lost    bool       // pending overflowed, and says so
@@ -181,7 +186,8 @@ func (c *Client) start() {
 }
 
 func newClient(nc net.Conn) *Client {
-	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}, done: make(chan struct{})}
+	c := &Client{nc: nc, fr: newFrameReader(nc), fw: &frameWriter{w: nc}, done: make(chan struct{}),
+		notices: make(chan string, maxNotices)}
 	c.in.init()
 	return c
 }
@@ -448,6 +454,7 @@ func (c *Client) recv() (frame, error) { return c.in.get() }
 // records why and closes Done. It is the Client's goroutine; Close ends it.
 func (c *Client) readFrames() {
 	defer close(c.done)
+	defer close(c.notices)
 	for {
 		f, err := c.fr.next()
 		switch {
@@ -460,10 +467,33 @@ func (c *Client) readFrames() {
 		case f.typ == frameError:
 			c.fail(disconnected(f.payload))
 			return
+		case f.typ == frameNotice:
+			c.notice(string(f.payload))
+			continue
 		}
 		c.in.put(frame{typ: f.typ, payload: bytes.Clone(f.payload)})
 	}
 }
+
+// maxNotices is how many notices a Client keeps for a Console that has
+// not taken them yet; later ones are dropped, so that the reader, which
+// must see the node's last word at once, never waits for the terminal.
+const maxNotices = 16
+
+// notice queues a Notice for Notices, or drops it.
+func (c *Client) notice(text string) {
+	select {
+	case c.notices <- text:
+	default:
+	}
+}
+
+var _ shell.Notifier = (*Client)(nil)
+
+// Notices returns the node's notices to this session as they come: the
+// reloads of its watcher (see shell.Notifier). The channel is closed when
+// the connection ends.
+func (c *Client) Notices() <-chan string { return c.notices }
 
 // disconnected is the error for the node's Error frame.
 func disconnected(payload []byte) error {

@@ -46,7 +46,7 @@
 //	H  Hello    "GEX", version, mode, flags, width
 //
 // The magic "GEX" and the version come first in every version of the
-// protocol; ProtocolVersion is 2. Mode is 's' for an interactive session,
+// protocol; ProtocolVersion is 3. Mode is 's' for an interactive session,
 // 'e' for one evaluation (node eval) or 'c' for one control command, with
 // no session. Flags bit 0 says the client's terminal shows colors; width
 // is its width in columns, 0 if unknown. The session prints for that
@@ -87,6 +87,7 @@
 //	P  Prompt   the prompt to show next
 //	M  Matches  length, count, candidates: as readline's AutoCompleter
 //	F  Result   status, flags, message
+//	N  Notice   text: lines to show at once, at any time
 //	!  Error    code, text; the node is closing this connection, and this
 //	            is the last frame it sends: code 1 a protocol error, 2 the
 //	            node is stopping
@@ -98,6 +99,17 @@
 // The message is cut at 4 KiB, so that it always fits in a frame.
 // Output can also arrive between answers, from work an evaluation left
 // running; a client shows it with the answer to its next Eval.
+//
+// A Notice is news that will not wait for the next Eval: the line of a
+// reload done by the node's watcher on save (package node/code/watch),
+// which the node sends to every interactive session when it happens, idle
+// or busy, between the frames of an answer too. Its text is whole lines,
+// at most 8 KiB; it belongs to no request, and a client shows it at once,
+// above the line being typed (the session's shell.Notifier). Neither side
+// waits for the other over notices: the node's session keeps a few for a
+// client slow to read them, the client a few for a terminal slow to show
+// them, and both drop the ones beyond. Only mode 's' gets notices.
+// Version 3 added the Notice; version 2 had none.
 //
 // An Interrupt is read while Output streams out: once it has cancelled the
 // evaluation, the node sends at most one more chunk (32 KiB) of its output,

@@ -13,12 +13,17 @@ import (
 
 // ProtocolVersion is the version of the attach protocol this package speaks.
 // A node refuses a client that names another version; see the package doc.
-const ProtocolVersion = 2
+const ProtocolVersion = 3
 
 // MaxFrameSize bounds the type byte plus payload of one frame. The decoder
 // rejects a larger length before allocating, so garbage on the socket costs
 // the node at most this much memory per connection.
 const MaxFrameSize = 1 << 20
+
+// maxNotice bounds a Notice payload: a notice is a line or a few, and one
+// longer (a save with many compile errors) is cut rather than fail to
+// frame.
+const maxNotice = 8 << 10
 
 // maxChunk is the largest Output payload a writer sends in one frame; larger
 // writes are split so one long output never approaches MaxFrameSize, and
@@ -51,13 +56,14 @@ const (
 	framePrompt  frameType = 'P' // the prompt to show next
 	frameMatches frameType = 'M' // completion response: length, candidates
 	frameResult  frameType = 'F' // an evaluation or stop finished: status, message
+	frameNotice  frameType = 'N' // lines to show at once, at any time (a reload on save)
 	frameError   frameType = '!' // the node ends the connection: code, message; then close
 )
 
 func (t frameType) known() bool {
 	switch t {
 	case frameHello, frameEval, frameComplete, frameInterrupt, frameDetach, frameCommand,
-		frameWelcome, frameRefuse, frameOutput, framePrompt, frameMatches, frameResult, frameError:
+		frameWelcome, frameRefuse, frameOutput, framePrompt, frameMatches, frameResult, frameNotice, frameError:
 		return true
 	}
 	return false

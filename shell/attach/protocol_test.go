@@ -131,19 +131,21 @@ func TestDecodeFrameGarbage(t *testing.T) {
 }
 
 func TestDecodeHello(t *testing.T) {
-	v3 := append([]byte(helloMagic), 3, 'x', 'y', 'z') // a later version's layout
-	h, err := decodeHello(v3)
-	if err != nil || h.version != 3 {
-		t.Errorf("version 3 hello: got %+v, %v; want version 3 and no error", h, err)
+	later := ProtocolVersion + 1
+	next := append([]byte(helloMagic), byte(later), 'x', 'y', 'z') // a later version's layout
+	h, err := decodeHello(next)
+	if err != nil || h.version != later {
+		t.Errorf("version %d hello: got %+v, %v; want version %d and no error", later, h, err, later)
 	}
+	this := helloMagic + string(rune(ProtocolVersion))
 	for _, bad := range [][]byte{
 		nil,
 		[]byte("GE"),
 		[]byte("XYZ\x01s\x00\x00"),
-		[]byte(helloMagic),                   // no version
-		[]byte(helloMagic + "\x02"),          // no mode
-		[]byte(helloMagic + "\x02q\x00\x00"), // unknown mode
-		[]byte(helloMagic + "\x02s\x00\xff"), // truncated varint width
+		[]byte(helloMagic),         // no version
+		[]byte(this),               // no mode
+		[]byte(this + "q\x00\x00"), // unknown mode
+		[]byte(this + "s\x00\xff"), // truncated varint width
 	} {
 		if _, err := decodeHello(bad); !errors.Is(err, ErrProtocol) {
 			t.Errorf("decodeHello(%q) = %v, want ErrProtocol", bad, err)

@@ -700,10 +700,46 @@ func (c *serverConn) serveSession(h helloMsg) {
 		defer close(done)
 		c.work(eng, reqs, h.mode == modeShell)
 	}()
+	noticed := make(chan struct{})
+	go func() {
+		defer close(noticed)
+		if n, ok := eng.(shell.Notifier); ok && h.mode == modeShell {
+			c.notices(n.Notices())
+		}
+	}()
 	c.read(reqs)
 	c.cancel()
 	close(reqs)
 	<-done
+	<-noticed
+}
+
+// notices sends the session's notices to the client as they come, between
+// answers or in the middle of one, until the session closes the channel
+// or the connection ends. A client that does not read holds up only this
+// goroutine, and the session drops the notices it cannot hand over.
+func (c *serverConn) notices(ch <-chan string) {
+	for {
+		select {
+		case text, ok := <-ch:
+			if !ok {
+				return
+			}
+			if c.fw.write(frameNotice, []byte(noticeText(text))) != nil {
+				return
+			}
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// noticeText cuts text to maxNotice bytes, ending in a newline.
+func noticeText(text string) string {
+	if len(text) <= maxNotice {
+		return text
+	}
+	return truncate(text, maxNotice-64) + "\n"
 }
 
 func (c *serverConn) newSession(h helloMsg) (shell.Engine, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/code/watch"
 	"github.com/gexdev/gex/shell"
 )
 
@@ -27,7 +28,9 @@ path and loads its modules, as iex -S mix does: each file NAME.go and each
 directory NAME holding package NAME. Ctrl-D on an empty line leaves the
 console and stops the node gracefully; Ctrl-C interrupts the running
 evaluation. Type h at the prompt for help. With --watch, modules saved
-under DIR are reloaded (--watch=migrate: and their GenServers migrated).
+under DIR are reloaded (--watch=migrate: and their GenServers migrated),
+and this console and every attached one say what each reload did as it
+happens; the watch and unwatch helpers do the same from the prompt.
 
 Others can attach to the node with node attach, at most --max-sessions at
 once; they are told when the node stops.
@@ -70,7 +73,9 @@ func runConsole(e *env, args []string) int {
 	defer n.Stop()
 	cs := code.New(n, code.Options{Path: []string{abs}})
 	loaded := loadModules(e, cs, abs)
-	stopWatch, err := watching.Start(cs, n.Logger())
+	// Not logged: each session on the node, this console's too, shows
+	// the reloads as they happen (shell.Notifier).
+	stopWatch, err := watching.Start(cs, nil)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
@@ -180,20 +185,23 @@ func console(e *env, n *node.Node, cs *code.Server, dir string, loaded []code.Mo
 		return err
 	}
 	defer s.Close()
-	return runConsoleOn(e, s, func(w io.Writer) { banner(w, n, dir, loaded) }, stop)
+	return runConsoleOn(e, s, func(w io.Writer) { banner(w, n, cs, dir, loaded) }, stop)
 }
 
-// banner introduces the console, as iex does.
-func banner(w io.Writer, n *node.Node, dir string, loaded []code.ModuleInfo) {
+// banner introduces the console, as iex does: the node, the modules
+// loaded, and whether saves reload them.
+func banner(w io.Writer, n *node.Node, cs *code.Server, dir string, loaded []code.ModuleInfo) {
 	fmt.Fprintf(w, "Gex console on node %s (%s) - Ctrl-D leaves, h for help\n", n.Name(), runtime.Version())
-	if len(loaded) == 0 {
-		return
+	if len(loaded) > 0 {
+		mods := make([]string, len(loaded))
+		for i, m := range loaded {
+			mods[i] = m.Name + " " + strconv.Quote(m.Vsn)
+		}
+		fmt.Fprintf(w, "Loaded from %s: %s\n", dir, strings.Join(mods, ", "))
 	}
-	mods := make([]string, len(loaded))
-	for i, m := range loaded {
-		mods[i] = m.Name + " " + strconv.Quote(m.Vsn)
+	if wt := watch.Running(cs); wt != nil {
+		fmt.Fprintf(w, "Watching %s for saves, in %s mode\n", dir, wt.Mode())
 	}
-	fmt.Fprintf(w, "Loaded from %s: %s\n", dir, strings.Join(mods, ", "))
 }
 
 // historyFile is where the console keeps what was typed: $GEX_HISTORY,

@@ -32,6 +32,11 @@ runs, then the pid file and the socket are removed.
 If another process serves the node already, or is starting it, foreground
 exits with status 4.
 
+With --watch, modules saved under DIR are reloaded as in node console
+(--watch=migrate: and their GenServers migrated); each reload, by this
+watcher or one started by the watch helper in a console, is logged and
+shown in every attached console as it happens.
+
 At most --max-sessions consoles and node evals are served at once; one
 more is refused, saying so. Control commands (ping, pid, stop, version)
 are answered however many sessions there are.
@@ -64,12 +69,14 @@ func runForeground(e *env, args []string) int {
 	defer n.Stop()
 	cs := code.New(n, code.Options{Path: []string{dir}})
 	loadModules(e, cs, dir)
-	stopWatch, err := watching.Start(cs, n.Logger())
+	defer logReloads(cs, n.Logger())()
+	stopWatch, err := watching.Start(cs, nil) // logged by logReloads
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node foreground: %v\n", err)
 		return exitFail
 	}
 	defer stopWatch()
+	watchingLine(cs, n.Logger())
 
 	stopAsked := make(chan struct{})
 	var once sync.Once
