@@ -1,8 +1,9 @@
 package release
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 )
@@ -200,7 +201,7 @@ func specChanges(a, b *ChildSpec) []specChange {
 			switch {
 			case ca == nil:
 				starts = append(starts, specChange{OpStartChild, sb.ID, cb.ID})
-			case !reflect.DeepEqual(*ca, cb):
+			case !sameSpec(ca, &cb):
 				if ca.IsSupervisor() && cb.IsSupervisor() && sameOwn(ca, &cb) {
 					continue // only its children changed: they are handled as its own
 				}
@@ -221,7 +222,15 @@ func specChanges(a, b *ChildSpec) []specChange {
 func sameOwn(a, b *ChildSpec) bool {
 	x, y := *a, *b
 	x.Children, y.Children = nil, nil
-	return reflect.DeepEqual(x, y)
+	return sameSpec(&x, &y)
+}
+
+// sameSpec compares specs as the manifest writes them: one read back from
+// JSON holds float64 where one fresh from gex.toml holds int64.
+func sameSpec(a, b *ChildSpec) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
 }
 
 // supervisors lists the supervisor specs of a tree, parents first.

@@ -149,3 +149,24 @@ func TestPlanErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSpecReadBack: a start spec read back from a manifest (JSON
+// numbers) is the same as the one fresh from gex.toml (TOML integers).
+func TestPlanSpecReadBack(t *testing.T) {
+	c, err := ParseConfig("gex.toml", []byte(sampleConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, _ := c.Release("hotcode", "")
+	fresh := manifest("0.2.0", r.Start)
+	old := manifest("0.1.0", r.Start)
+	file := t.TempDir() + "/hot.rel"
+	writeFile(t, file, string(old.Marshal()))
+	back, err := ReadManifest(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range GeneratePlan(back, fresh).Up[0].Instrs {
+		t.Errorf("an unchanged spec gave %s", in)
+	}
+}
