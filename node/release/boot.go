@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -67,22 +68,28 @@ func Placed(root, name string) ([]string, error) {
 }
 
 // ReadBootManifest returns the manifest of the release ChooseBoot picks,
-// unpacking nothing: what the commands that reach a node need (its name).
+// or, if that one is still a tarball, of the newest release unpacked:
+// what the commands that reach a node need (its name). It unpacks nothing.
 func ReadBootManifest(root, name string) (*Manifest, error) {
 	c, err := ChooseBoot(root, name)
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range []string{c.Vsn, c.Fallback} {
-		if v == "" {
+	placed, _ := Placed(root, name)
+	slices.Reverse(placed)
+	var firstErr error
+	for _, v := range slices.Concat([]string{c.Vsn, c.Fallback}, placed) {
+		file := filepath.Join(root, "releases", v, ManifestFile(name))
+		if v == "" || !exists(file) {
 			continue
 		}
-		if m, err := ReadManifest(filepath.Join(root, "releases", v, ManifestFile(name))); err == nil {
+		m, err := ReadManifest(file)
+		if err == nil {
 			return m, nil
 		}
+		firstErr = cmp.Or(firstErr, err)
 	}
-	perm, _ := ReadPermanent(root)
-	return ReadManifest(filepath.Join(root, "releases", perm, ManifestFile(name)))
+	return nil, cmp.Or(firstErr, fmt.Errorf("%w: no release of %s in %s is unpacked", ErrNoRelease, name, filepath.Join(root, "releases")))
 }
 
 func history(root string) []string {

@@ -135,21 +135,40 @@ func readDigest(file string) (string, error) {
 	return strings.ToLower(fields[0]), nil
 }
 
-// Unpack verifies the tarball file and extracts it into root: the entries
-// under prefix ("" for all). Every entry must be a regular file under root.
-// A hot upgrade unpacks releases/<vsn>/ alone, leaving bin/ to the binary
-// that runs.
+// Unpack verifies the tarball file against its digest and extracts it
+// into root: the entries under prefix ("" for all). Every entry must be a
+// regular file under root. Nothing is put in place unless the whole
+// tarball reads well: each file is written beside its destination and
+// renamed over it at the end — also because the destination may be the
+// binary running (bin/NAME), which cannot be written in place. A hot
+// upgrade unpacks releases/<vsn>/ alone, leaving bin/ to the binary that
+// runs.
 func Unpack(file, root, prefix string) error {
-	if _, err := Verify(file); err != nil {
+	want, err := readDigest(file + ".sha256")
+	if err != nil {
 		return err
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", ErrNoRelease, err)
 	}
 	defer f.Close()
-	_, err = walk(file, f, func(hdr *tar.Header, r io.Reader) error {
+	h := sha256.New()
+	var written []string // temporary files, each beside its destination
+	defer func() {
+		for _, tmp := range written { // those not renamed into place
+			os.Remove(tmp)
+			removeEmptyDirs(filepath.Dir(tmp), root)
+		}
+	}()
+	_, err = walk(file, io.TeeReader(f, h), func(hdr *tar.Header, r io.Reader) error {
 		if !strings.HasPrefix(hdr.Name, prefix) {
+			if len(written) > 0 {
+				// Past the entries wanted (Pack writes a release's
+				// directory before its binary): the digest vouches for the
+				// rest, which need not be decompressed.
+				return errDone
+			}
 			_, err := io.Copy(io.Discard, r)
 			return err
 		}
@@ -157,24 +176,46 @@ func Unpack(file, root, prefix string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		// Written beside and renamed over: the file may be the binary
-		// running (bin/NAME), which cannot be written in place.
 		tmp := dst + ".unpack"
 		out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(hdr.Mode).Perm()|0o200)
 		if err != nil {
 			return err
 		}
-		if _, err := io.Copy(out, r); err != nil {
-			out.Close()
-			os.Remove(tmp)
-			return err
-		}
-		if err := out.Close(); err != nil {
-			return err
-		}
-		return os.Rename(tmp, dst)
+		written = append(written, tmp)
+		_, err = io.Copy(out, r)
+		return errors.Join(err, out.Close())
 	})
-	return err
+	if _, cerr := io.Copy(h, f); cerr != nil { // what walk left unread
+		return cerr
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		// Said rather than a fault of the stream it explains.
+		return fmt.Errorf("%w: %s has sha256 %s, but %s.sha256 says %s", ErrCorrupt, file, got, filepath.Base(file), want)
+	}
+	if err != nil && err != errDone {
+		return err
+	}
+	for _, tmp := range written {
+		if err := os.Rename(tmp, strings.TrimSuffix(tmp, ".unpack")); err != nil {
+			return err
+		}
+	}
+	written = nil
+	return nil
+}
+
+// errDone ends a walk that has read what it wanted.
+var errDone = errors.New("done")
+
+// removeEmptyDirs removes dir and its parents up to root while they are
+// empty: what a refused unpack created.
+func removeEmptyDirs(dir, root string) {
+	for dir != root && len(dir) > len(root) {
+		if os.Remove(dir) != nil {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 // walk reads the tarball through, calling each for every regular file
