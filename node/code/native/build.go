@@ -1,0 +1,220 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// Options configures a Builder. The zero value means defaults.
+type Options struct {
+	// CacheDir holds the built plugins, one directory per key. Default:
+	// gex/native under os.UserCacheDir.
+	CacheDir string
+	// ModuleDir is the root of the host's Go module, whose packages
+	// plugins are compiled against. Default: the host's main module, as
+	// the go command finds it from the working directory.
+	ModuleDir string
+	// Go is the go command. Default: go on PATH. It must be the
+	// toolchain that built the host.
+	Go string
+}
+
+// Builder builds and loads native module versions for the running binary.
+// It is safe for concurrent use; builds of the same source share one run
+// of the toolchain.
+type Builder struct {
+	opts Options
+
+	setup    sync.Once
+	setupErr error // why this host cannot build plugins at all
+	host     host
+
+	mu      sync.Mutex
+	flights map[string]*flight // builds in progress, by key
+}
+
+// flight is one build in progress; its waiters read path and err once done
+// is closed.
+type flight struct {
+	done chan struct{}
+	path string
+	err  error
+}
+
+// New returns a Builder.
+func New(opts Options) *Builder {
+	return &Builder{opts: opts, flights: make(map[string]*flight)}
+}
+
+// Build compiles src natively, or finds it in the cache, and loads it.
+func (b *Builder) Build(ctx context.Context, src Source) (*Version, error) {
+	path, err := b.Compile(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	return Open(src.Name, path)
+}
+
+// Compile builds the plugin of src, unless the cache has it, and returns
+// its path. Errors are *Error.
+func (b *Builder) Compile(ctx context.Context, src Source) (string, error) {
+	if err := b.init(src.Name); err != nil {
+		return "", err
+	}
+	key := b.host.key(b.opts.ModuleDir, src)
+	b.mu.Lock()
+	if f := b.flights[key]; f != nil {
+		b.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.path, f.err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	b.flights[key] = f
+	b.mu.Unlock()
+	f.path, f.err = b.compile(ctx, key, src)
+	b.mu.Lock()
+	delete(b.flights, key)
+	b.mu.Unlock()
+	close(f.done)
+	return f.path, f.err
+}
+
+// init checks once that this host can load plugins at all, and finds the
+// toolchain and the module.
+func (b *Builder) init(module string) error {
+	b.setup.Do(func() {
+		b.host = readHost()
+		switch {
+		case runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd":
+			b.setupErr = ErrUnsupported
+		case !b.host.cgo:
+			b.setupErr = &Error{Op: "build", Err: ErrNoCgo, Detail: "the host was built with CGO_ENABLED=0"}
+		}
+		if b.setupErr != nil {
+			return
+		}
+		if b.opts.Go, b.setupErr = goTool("", b.opts.Go); b.setupErr != nil {
+			return
+		}
+		if b.opts.ModuleDir == "" {
+			b.opts.ModuleDir, b.setupErr = moduleDir("", b.opts.Go, b.host.mod)
+		}
+		if b.opts.CacheDir == "" {
+			dir, err := os.UserCacheDir()
+			if err != nil {
+				b.setupErr = &Error{Op: "build", Err: ErrCompile, Detail: "no cache directory: " + err.Error()}
+				return
+			}
+			b.opts.CacheDir = filepath.Join(dir, "gex", "native")
+		}
+	})
+	var e *Error
+	if errors.As(b.setupErr, &e) {
+		cp := *e
+		cp.Module = module
+		return &cp
+	}
+	if b.setupErr != nil {
+		return &Error{Module: module, Op: "build", Err: b.setupErr}
+	}
+	return nil
+}
+
+// compile runs go build for src under key, unless the cache has it.
+func (b *Builder) compile(ctx context.Context, key string, src Source) (string, error) {
+	dir := filepath.Join(b.opts.CacheDir, key)
+	so := filepath.Join(dir, src.Name+".so")
+	if _, err := os.Stat(so); err == nil {
+		return so, nil
+	}
+	files, err := wrapper(src)
+	if err != nil {
+		return "", err
+	}
+	fail := func(err error) (string, error) {
+		return "", &Error{Module: src.Name, Op: "build", Err: ErrCompile, Detail: err.Error()}
+	}
+	srcDir := filepath.Join(dir, "src")
+	if err := os.MkdirAll(srcDir, 0o755); err != nil {
+		return fail(err)
+	}
+	// The wrapper appears inside the host module, through the overlay, so
+	// that go build resolves every import as the host's build did.
+	pkgDir := filepath.Join(b.opts.ModuleDir, ".gexnative", key)
+	overlay := map[string]map[string]string{"Replace": {}}
+	for base, data := range files {
+		real := filepath.Join(srcDir, base)
+		if err := os.WriteFile(real, data, 0o644); err != nil {
+			return fail(err)
+		}
+		overlay["Replace"][filepath.Join(pkgDir, base)] = real
+	}
+	ov, _ := json.Marshal(overlay)
+	ovPath := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(ovPath, ov, 0o644); err != nil {
+		return fail(err)
+	}
+	tmp, err := os.CreateTemp(dir, "build-*.so")
+	if err != nil {
+		return fail(err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	args := append([]string{"build", "-buildmode=plugin", "-overlay", ovPath, "-o", tmp.Name()}, b.host.flags...)
+	args = append(args, "./"+filepath.ToSlash(filepath.Join(".gexnative", key)))
+	cmd := exec.CommandContext(ctx, b.opts.Go, args...)
+	cmd.Dir = b.opts.ModuleDir
+	cmd.Env = append(append(os.Environ(), b.host.env...), "CGO_ENABLED=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", buildError(src.Name, out.String(), err)
+	}
+	// Renamed into place whole: another process building the same key
+	// never opens half a file.
+	if err := os.Rename(tmp.Name(), so); err != nil {
+		return fail(err)
+	}
+	return so, nil
+}
+
+// buildError classifies a failed go build by what it printed.
+func buildError(module, out string, err error) error {
+	var lines []string
+	for line := range strings.Lines(out) {
+		if !strings.HasPrefix(line, "# ") { // the wrapper's import path
+			lines = append(lines, strings.TrimRight(line, "\n"))
+		}
+	}
+	detail := strings.Join(lines, "\n")
+	if detail == "" {
+		detail = err.Error()
+	}
+	kind := ErrCompile
+	switch {
+	case strings.Contains(out, "C compiler") || strings.Contains(out, "requires external (cgo) linking"):
+		kind = ErrNoCgo
+	case strings.Contains(out, "not supported on"):
+		kind = ErrUnsupported
+	case strings.Contains(out, "is not in std") || strings.Contains(out, "no required module provides package") ||
+		strings.Contains(out, "cannot find package") || strings.Contains(out, "use of internal package"):
+		kind = ErrImport
+		detail += "\n(a native version can import the standard library and the packages of the host's module, not other Gex modules)"
+	}
+	return &Error{Module: module, Op: "build", Err: kind, Detail: detail}
+}

@@ -1,0 +1,146 @@
+package native
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+// host is what a plugin must match: the build of the running binary.
+type host struct {
+	flags []string // go build flags: -race, -tags, -trimpath, -gcflags, ...
+	env   []string // KEY=value: GOAMD64, GOEXPERIMENT, CGO_*, ...
+	cgo   bool
+	id    string // build ID of the executable, or a hash of it
+	mod   string // main module path
+}
+
+// hostFlags are the build settings (runtime/debug.BuildSetting keys) that
+// change how shared packages are compiled, passed on as flags.
+var hostFlags = map[string]bool{
+	"-race": true, "-msan": true, "-asan": true, "-trimpath": true,
+	"-tags": false, "-gcflags": false, "-asmflags": false,
+}
+
+// hostEnv are the settings passed on as environment variables.
+var hostEnv = map[string]bool{
+	"CGO_CFLAGS": true, "CGO_CPPFLAGS": true, "CGO_CXXFLAGS": true, "CGO_LDFLAGS": true,
+	"GOARCH": true, "GOOS": true, "GOEXPERIMENT": true, "GOFIPS140": true,
+	"GOAMD64": true, "GOARM": true, "GOARM64": true, "GO386": true, "GOMIPS": true,
+	"GOMIPS64": true, "GOPPC64": true, "GORISCV64": true, "GOWASM": true,
+}
+
+// readHost reads the running binary's build information.
+func readHost() host {
+	var h host
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
+		h.mod = bi.Main.Path
+		for _, s := range bi.Settings {
+			switch boolean, isFlag := hostFlags[s.Key]; {
+			case isFlag && boolean:
+				if s.Value == "true" {
+					h.flags = append(h.flags, s.Key)
+				}
+			case isFlag:
+				h.flags = append(h.flags, s.Key+"="+s.Value)
+			case hostEnv[s.Key]:
+				h.env = append(h.env, s.Key+"="+s.Value)
+			case s.Key == "CGO_ENABLED":
+				h.cgo = s.Value == "1"
+			}
+		}
+	}
+	h.id = executableID()
+	return h
+}
+
+// key is the cache key of a plugin of src built for h: everything a
+// plugin must share with the host, and the source.
+func (h host) key(moduleDir string, src Source) string {
+	sum := sha256.New()
+	for _, s := range []string{runtime.Version(), h.id, h.mod, moduleDir, strings.Join(h.flags, " "), strings.Join(h.env, " "), src.Name} {
+		io.WriteString(sum, s)
+		sum.Write([]byte{0})
+	}
+	for _, f := range src.Files {
+		io.WriteString(sum, f.Name)
+		sum.Write([]byte{0})
+		sum.Write(f.Data)
+		sum.Write([]byte{0})
+	}
+	return src.Name + "-" + hex.EncodeToString(sum.Sum(nil))[:20]
+}
+
+// buildIDMarker starts the Go build ID the linker writes near the start of
+// every executable it links (what go tool buildid reads).
+var buildIDMarker = []byte("\xff Go build ID: \"")
+
+// executableID identifies the running binary: its Go build ID, which
+// changes whenever any package linked into it does, or else a hash of the
+// whole file.
+func executableID() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if i := bytes.Index(head, buildIDMarker); i >= 0 {
+		rest := head[i+len(buildIDMarker):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 {
+			return string(rest[:j])
+		}
+	}
+	sum := sha256.New()
+	sum.Write(head)
+	io.Copy(sum, f)
+	return hex.EncodeToString(sum.Sum(nil))
+}
+
+// goTool returns the go command that built the host, or an *Error.
+func goTool(module, path string) (string, error) {
+	if path == "" {
+		var err error
+		if path, err = exec.LookPath("go"); err != nil {
+			return "", &Error{Module: module, Op: "build", Err: ErrToolchain, Detail: "no go command on PATH"}
+		}
+	}
+	out, err := exec.Command(path, "env", "GOVERSION").Output()
+	if err != nil {
+		return "", &Error{Module: module, Op: "build", Err: ErrToolchain, Detail: path + ": " + err.Error()}
+	}
+	if v := strings.TrimSpace(string(out)); v != runtime.Version() {
+		return "", &Error{Module: module, Op: "build", Err: ErrToolchain,
+			Detail: path + " is " + v + ", the host was built by " + runtime.Version()}
+	}
+	return path, nil
+}
+
+// moduleDir returns the directory of the host's main module, found from
+// the working directory as the go command finds it, or an *Error.
+func moduleDir(module, goPath, mainPath string) (string, error) {
+	out, err := exec.Command(goPath, "list", "-m", "-f", "{{.Path}}\t{{.Dir}}").Output()
+	if err == nil {
+		for line := range strings.Lines(string(out)) {
+			p, dir, ok := strings.Cut(strings.TrimSpace(line), "\t")
+			if ok && (p == mainPath || mainPath == "") && dir != "" {
+				return dir, nil
+			}
+		}
+	}
+	return "", &Error{Module: module, Op: "build", Err: ErrNoSource,
+		Detail: "the working directory is not in module " + mainPath + "; set Options.ModuleDir"}
+}

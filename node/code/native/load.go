@@ -1,0 +1,119 @@
+package native
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"plugin"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/gexdev/gex/node"
+)
+
+// Version is a loaded native module version.
+type Version struct {
+	Name      string                   // package name
+	Path      string                   // the plugin file
+	Mapped    int64                    // bytes of address space the plugin maps, for the life of the process
+	Funcs     map[string]reflect.Value // exported functions
+	Other     map[string]reflect.Value // exported constants, and types as (*T)(nil)
+	Callbacks *node.Callbacks          // the GenServer callbacks it exports; Vsn left for the caller
+}
+
+// Open loads the plugin at path, built by Compile for module name, and
+// reads its exports. Errors are *Error.
+func Open(name, path string) (*Version, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &Error{Module: name, Op: "load", Err: ErrLoad, Detail: err.Error()}
+	}
+	p, err := plugin.Open(abs)
+	if err != nil {
+		return nil, loadError(name, err)
+	}
+	sym, err := p.Lookup(exportsVar)
+	if err != nil {
+		return nil, &Error{Module: name, Op: "load", Err: ErrLoad, Detail: err.Error()}
+	}
+	table, ok := sym.(*map[string]reflect.Value)
+	if !ok {
+		return nil, &Error{Module: name, Op: "load", Err: ErrLoad, Detail: "not a plugin built by this package"}
+	}
+	v := &Version{Name: name, Path: abs, Mapped: mapped(abs),
+		Funcs: make(map[string]reflect.Value), Other: make(map[string]reflect.Value)}
+	for sym, val := range *table {
+		if val.Kind() == reflect.Func {
+			v.Funcs[sym] = val
+		} else {
+			v.Other[sym] = val
+		}
+	}
+	if v.Callbacks, err = Callbacks(name, v.Funcs); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// loadError classifies an error of plugin.Open.
+func loadError(module string, err error) error {
+	kind := ErrLoad
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "different version of package"):
+		kind = ErrMismatch
+	case strings.Contains(msg, "not implemented"):
+		kind = ErrNoCgo
+	}
+	return &Error{Module: module, Op: "load", Err: kind, Detail: err.Error()}
+}
+
+// callbackType is node.Callbacks, whose func fields are the callbacks.
+var callbackType = reflect.TypeFor[node.Callbacks]()
+
+// Callbacks returns the GenServer callbacks among funcs: each func field
+// of node.Callbacks whose name funcs has. A function with the name but
+// another type is a *SignatureError.
+func Callbacks(module string, funcs map[string]reflect.Value) (*node.Callbacks, error) {
+	cb := &node.Callbacks{}
+	out := reflect.ValueOf(cb).Elem()
+	for i := range callbackType.NumField() {
+		field := callbackType.Field(i)
+		f, ok := funcs[field.Name]
+		if !ok || field.Type.Kind() != reflect.Func {
+			continue
+		}
+		if f.Type() != field.Type {
+			return nil, &SignatureError{Module: module, Callback: field.Name, Got: f.Type(), Want: field.Type}
+		}
+		out.Field(i).Set(f)
+	}
+	return cb, nil
+}
+
+// mapped returns the bytes the process maps from the file at path (on
+// Linux, from /proc/self/maps), or else the file's size.
+func mapped(path string) int64 {
+	if f, err := os.Open("/proc/self/maps"); err == nil {
+		defer f.Close()
+		var total int64
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 6 || fields[5] != path {
+				continue
+			}
+			lo, hi, _ := strings.Cut(fields[0], "-")
+			a, _ := strconv.ParseUint(lo, 16, 64)
+			b, _ := strconv.ParseUint(hi, 16, 64)
+			total += int64(b - a)
+		}
+		if total > 0 {
+			return total
+		}
+	}
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Size()
+	}
+	return 0
+}
