@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // Options configures a Server. The zero value means defaults.
@@ -25,6 +26,13 @@ type Options struct {
 	// unwinds, which the Go stack of the node's crash report lacks.
 	// Default: the node's logger, one record per line.
 	Stderr io.Writer
+	// Tier is the tier loads compile to. Native needs Native; a version
+	// that cannot be native is loaded interpreted, and the load says why
+	// (LoadResult.Fallback, and the node's log).
+	Tier Tier
+	// Native builds native versions. Nil: CompileNative fails with
+	// ErrNoNative and every version is interpreted.
+	Native *native.Builder
 }
 
 // Server is a node's code server: it loads modules from Go source, keeps a
@@ -36,6 +44,8 @@ type Server struct {
 	errOut       io.Writer                // Options.Stderr; nil: the node's logger
 	nodeSyms     map[string]reflect.Value // package node bound to node; read-only
 	std          map[string]string        // standard library import path → symbols key; read-only
+	tier         Tier
+	native       *native.Builder
 
 	mu      sync.RWMutex
 	path    []string
@@ -55,6 +65,8 @@ func New(n *node.Node, opts Options) *Server {
 		errOut:       opts.Stderr,
 		nodeSyms:     nodeSymbols(n),
 		std:          stdIndex(),
+		tier:         opts.Tier,
+		native:       opts.Native,
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
 		loading:      make(map[string]*loadCall),

@@ -1,0 +1,291 @@
+package code_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/code/native"
+)
+
+// builder is the native builder the package's tests share, with a plugin
+// cache of their own for the test run.
+var builder *native.Builder
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gex-code-test-")
+	if err != nil {
+		panic(err)
+	}
+	builder = native.New(native.Options{CacheDir: dir})
+	rc := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(rc)
+}
+
+// tiers are the two ways a version runs: the table dimension of the tests
+// that must hold on both.
+var tiers = []code.Tier{code.Interpreted, code.Native}
+
+// startTier returns a node and a code server that loads versions in tier.
+func startTier(t testing.TB, tier code.Tier) (*node.Node, *code.Server, *logBuffer) {
+	t.Helper()
+	return start(t, code.Options{Tier: tier, Native: builder})
+}
+
+// loadTier loads the module source text written to dir/name in tier,
+// whatever the server's default.
+func loadTier(t testing.TB, s *code.Server, tier code.Tier, dir, name, text string) *code.LoadResult {
+	t.Helper()
+	src := must[*code.Source](t)(code.ReadSource(write(t, dir, name, text)))
+	var obj *code.Object
+	if tier == code.Native {
+		obj = must[*code.Object](t)(s.CompileNative(context.Background(), src))
+	} else {
+		obj = must[*code.Object](t)(s.Compile(src))
+	}
+	return must[*code.LoadResult](t)(s.Install(obj))
+}
+
+// TestTierTwoVersions runs the two-version rule with the server's loads
+// in each tier: the next message runs the new code, the third version
+// purges the first, and Info says which tier each version runs and what
+// the native versions hold mapped.
+func TestTierTwoVersions(t *testing.T) {
+	for _, tier := range tiers {
+		t.Run(tier.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			n, s, _ := startTier(t, tier)
+			load := func(vsn string) *code.LoadResult {
+				t.Helper()
+				res := must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc(vsn, ""))))
+				if res.Fallback != nil || res.Module.Tier != tier {
+					t.Fatalf("load of vsn %s: tier %v, fallback %v; want %v", vsn, res.Module.Tier, res.Fallback, tier)
+				}
+				return res
+			}
+			load("0")
+			pid := must[node.PID](t)(n.StartServer("kv", nil))
+			must[any](t)(n.Call(pid, []any{"put", "a", 1}))
+			res := load("1")
+			if res.Replaced == nil || res.Replaced.Vsn != "0" || res.Module.OldVsn != "0" || res.Module.OldTier != tier {
+				t.Fatalf("second load: %+v", res)
+			}
+			if v := must[any](t)(n.Call(pid, []any{"vsn"})); v != "1" {
+				t.Fatalf("the next call ran vsn %v", v)
+			}
+			if v := must[any](t)(n.Call(pid, []any{"get", "a"})); v != 1 {
+				t.Fatalf("state lost across the load: %v", v)
+			}
+			res = load("2")
+			if res.Purged == nil || res.Purged.Vsn != "0" {
+				t.Fatalf("third load purged %+v", res.Purged)
+			}
+			in := must[code.ModuleInfo](t)(s.Info("kv"))
+			all := s.AllLoaded()
+			if len(all) != 1 || all[0].Tier != tier || all[0].Mapped != in.Mapped {
+				t.Fatalf("AllLoaded: %+v", all)
+			}
+			switch {
+			case tier == code.Interpreted && in.Mapped != 0:
+				t.Errorf("interpreted versions hold %d bytes mapped", in.Mapped)
+			case tier == code.Native && in.Mapped < res.Purged.Mapped+res.Module.Mapped-in.Mapped:
+				t.Errorf("mapped %d does not count the purged version", in.Mapped)
+			case tier == code.Native && in.Mapped <= 0:
+				t.Errorf("native versions hold %d bytes mapped", in.Mapped)
+			}
+			if _, err := s.Purge("kv"); err != nil {
+				t.Fatal(err)
+			}
+			if after := must[code.ModuleInfo](t)(s.Info("kv")); after.Mapped != in.Mapped {
+				t.Errorf("purge changed what is mapped: %d, was %d (plugins are never unmapped)", after.Mapped, in.Mapped)
+			}
+		})
+	}
+}
+
+// doubleSrc is a module with a function other modules call.
+func doubleSrc(vsn string, factor int) string {
+	return fmt.Sprintf(`package double
+
+const Vsn = %q
+
+// Of multiplies.
+func Of(x int) int { return %d * x }
+`, vsn, factor)
+}
+
+// TestTierStableDispatch calls a module's function through its stub, from
+// the console's side and from an interpreted importer, while it moves
+// between tiers: each call reaches the current version.
+func TestTierStableDispatch(t *testing.T) {
+	dir := t.TempDir()
+	_, s, _ := startTier(t, code.Interpreted)
+	loadTier(t, s, code.Interpreted, dir, "double.go", doubleSrc("1", 2))
+	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "user.go", `package user
+
+import "double"
+
+func Ask(x int) int { return double.Of(x) }
+`)))
+	of := fn[func(int) int](t, s, "double", "Of")
+	ask := fn[func(int) int](t, s, "user", "Ask")
+	for i, step := range []struct {
+		tier   code.Tier
+		factor int
+	}{{code.Native, 3}, {code.Interpreted, 4}, {code.Native, 5}} {
+		res := loadTier(t, s, step.tier, dir, "double.go", doubleSrc(fmt.Sprint(i+2), step.factor))
+		if res.Module.Tier != step.tier {
+			t.Fatalf("loaded %v, want %v", res.Module.Tier, step.tier)
+		}
+		if got := of(10); got != 10*step.factor {
+			t.Errorf("%v: double.Of(10) through the stub = %d, want %d", step.tier, got, 10*step.factor)
+		}
+		if got := ask(10); got != 10*step.factor {
+			t.Errorf("%v: user.Ask(10) = %d, want %d", step.tier, got, 10*step.factor)
+		}
+	}
+	if v := s.Exports()["double/double"]["Vsn"]; !v.IsValid() || v.Interface() != "4" {
+		t.Errorf("the native version's Vsn as importers see it: %v", v)
+	}
+}
+
+// TestTierCodeChange migrates a process's struct state from each tier to
+// each tier (suspend, load, change code, resume), as
+// TestMigrateStructState does within the interpreter.
+func TestTierCodeChange(t *testing.T) {
+	const v1 = `package emp
+
+import "github.com/gexdev/gex/node"
+
+const Vsn = "1"
+
+type employee struct {
+	Name  string
+	money int
+}
+
+func Init(arg any) (any, error) { return &employee{Name: "blackode", money: 30000}, nil }
+
+func HandleCall(req any, from node.From, state any) node.Result { return node.Reply(nil, state) }
+`
+	const v2 = `package emp
+
+import (
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/migrate"
+)
+
+const Vsn = "2"
+
+type employee struct {
+	Name   string
+	Salary int
+}
+
+func CodeChange(oldVsn string, state any, extra any) (any, error) {
+	m, err := migrate.Rename(state, "money", "salary")
+	if err != nil {
+		return nil, err
+	}
+	var e employee
+	if err := migrate.Into(&e, m); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+func HandleCall(req any, from node.From, state any) node.Result {
+	e := state.(*employee)
+	e.Salary += req.(int)
+	return node.Reply(e.Salary, e)
+}
+`
+	for _, from := range tiers {
+		for _, to := range tiers {
+			t.Run(from.String()+"-to-"+to.String(), func(t *testing.T) {
+				dir := t.TempDir()
+				n, s, _ := startTier(t, code.Interpreted)
+				sys := n.Sys()
+				loadTier(t, s, from, dir, "emp.go", v1)
+				pid := must[node.PID](t)(n.StartServer("emp", nil))
+				sys.Suspend(pid)
+				loadTier(t, s, to, dir, "emp.go", v2)
+				if err := sys.ChangeCode(pid, "emp", "1", nil); err != nil {
+					t.Fatal(err)
+				}
+				sys.Resume(pid)
+				if got := must[any](t)(n.Call(pid, 1)); got != 30001 {
+					t.Fatalf("salary = %v, want 30001", got)
+				}
+			})
+		}
+	}
+}
+
+// TestTierCodeChangeFails: a CodeChange that fails in either tier leaves
+// the process on its old state, which the new code then serves.
+func TestTierCodeChangeFails(t *testing.T) {
+	for _, tier := range tiers {
+		t.Run(tier.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			n, s, _ := startTier(t, tier)
+			must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("0", ""))))
+			pid := must[node.PID](t)(n.StartServer("kv", nil))
+			must[any](t)(n.Call(pid, []any{"put", "a", 1}))
+			must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("1", `
+func CodeChange(oldVsn string, state any, extra any) (any, error) {
+	if extra == "panic" {
+		panic("boom")
+	}
+	return nil, node.ErrNoModule
+}
+`))))
+			sys := n.Sys()
+			for _, extra := range []any{"error", "panic"} {
+				sys.Suspend(pid)
+				if err := sys.ChangeCode(pid, "kv", "0", extra); err == nil {
+					t.Fatalf("a failing CodeChange (%v) succeeded", extra)
+				}
+				sys.Resume(pid)
+				if v := must[any](t)(n.Call(pid, []any{"get", "a"})); v != 1 {
+					t.Fatalf("state after a failed CodeChange (%v): %v", extra, v)
+				}
+			}
+		})
+	}
+}
+
+// TestTierFallback: a module asked to be native that cannot be (it imports
+// another module) is loaded interpreted, and the load says why.
+func TestTierFallback(t *testing.T) {
+	dir := t.TempDir()
+	_, s, log := startTier(t, code.Native)
+	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "double.go", doubleSrc("1", 2))))
+	res := must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "user.go", `package user
+
+import "double"
+
+func Ask(x int) int { return double.Of(x) }
+`)))
+	if res.Module.Tier != code.Interpreted || !errors.Is(res.Fallback, native.ErrImport) {
+		t.Fatalf("tier %v, fallback %v", res.Module.Tier, res.Fallback)
+	}
+	if got := fn[func(int) int](t, s, "user", "Ask")(5); got != 10 {
+		t.Fatalf("user.Ask(5) = %d", got)
+	}
+	if !strings.Contains(log.String(), "module loaded interpreted") || !strings.Contains(log.String(), "module=user") {
+		t.Errorf("the fallback was not logged:\n%s", log)
+	}
+	_, plain, _ := start(t, code.Options{})
+	src := must[*code.Source](t)(code.ReadSource(filepath.Join(dir, "double.go")))
+	if _, err := plain.CompileNative(context.Background(), src); !errors.Is(err, code.ErrNoNative) {
+		t.Errorf("CompileNative without a builder: %v", err)
+	}
+}
