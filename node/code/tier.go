@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"path"
+	"reflect"
+	"slices"
 	"strconv"
 
 	"github.com/gexdev/gex/node/code/native"
@@ -32,9 +35,16 @@ var ErrNoNative = errors.New("no native builder (Options.Native)")
 
 // CompileNative compiles src as a native version: the same checks as
 // Compile, then a plugin built and loaded by the server's native builder.
-// A version that cannot be native is a *native.Error saying why (the
-// caller may Compile it instead); a module error is what Compile returns.
+// The modules it imports are given to it as stubs of their current
+// exports, which reach their current version at each call, native or
+// interpreted. A version that cannot be native is a *native.Error saying
+// why (the caller may Compile it instead); a module error is what Compile
+// returns.
 func (s *Server) CompileNative(ctx context.Context, src *Source) (*Object, error) {
+	return s.compileNative(ctx, src, nil)
+}
+
+func (s *Server) compileNative(ctx context.Context, src *Source, chain []string) (*Object, error) {
 	if s.native == nil {
 		return nil, ErrNoNative
 	}
@@ -53,16 +63,33 @@ func (s *Server) CompileNative(ctx context.Context, src *Source) (*Object, error
 	if v.vsn == "" {
 		v.vsn = src.Hash
 	}
-	if err := s.nativeImports(p); err != nil {
-		return nil, err
-	}
-	files := make([]native.File, len(src.Files))
-	for i, f := range src.Files {
-		files[i] = native.File{Name: f.Name, Data: f.Data}
-	}
-	nv, err := s.native.Build(ctx, native.Source{Name: src.Name, Files: files})
+	mods, err := s.nativeImports(p, slices.Concat(chain, []string{moduleKey(v.name)}))
 	if err != nil {
 		return nil, err
+	}
+	nsrc := native.Source{Name: src.Name, Files: make([]native.File, len(src.Files)), Modules: make(map[string]native.Module)}
+	for i, f := range src.Files {
+		nsrc.Files[i] = native.File{Name: f.Name, Data: f.Data}
+	}
+	for ipath, syms := range mods {
+		nm := native.Module{Name: path.Base(ipath), Funcs: make(map[string]reflect.Type), Consts: make(map[string]reflect.Value)}
+		for name, val := range syms {
+			if val.Kind() == reflect.Func {
+				nm.Funcs[name] = val.Type()
+			} else {
+				nm.Consts[name] = val
+			}
+		}
+		nsrc.Modules[ipath] = nm
+	}
+	nv, err := s.native.Build(ctx, nsrc)
+	if err != nil {
+		return nil, err
+	}
+	for ipath, syms := range mods {
+		if err := nv.Bind(ipath, syms); err != nil {
+			return nil, err
+		}
 	}
 	v.funcs, v.other, v.plugin, v.mapped = nv.Funcs, nv.Other, nv.Path, nv.Mapped
 	if v.cb, err = callbacks(v, nv.Funcs); err != nil {
@@ -71,18 +98,27 @@ func (s *Server) CompileNative(ctx context.Context, src *Source) (*Object, error
 	return &Object{v: v}, nil
 }
 
-// nativeImports refuses, before any build, the imports a plugin cannot
-// have: other modules, which exist only in the code server.
-func (s *Server) nativeImports(p *parsed) error {
+// nativeImports returns the importable symbols of each module p imports,
+// by import path, loading them from the code path if needed. An import
+// that is neither the standard library, node, node/migrate nor a module is
+// a *native.Error: the interpreter's compile will say what is wrong.
+func (s *Server) nativeImports(p *parsed, chain []string) (map[string]map[string]reflect.Value, error) {
+	mods := make(map[string]map[string]reflect.Value)
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
 		if _, std := s.std[ipath]; std || genericStd(ipath) || ipath == nodePath || ipath == migratePath {
 			continue
 		}
-		return &native.Error{Module: p.name, Op: "build", Err: native.ErrImport,
-			Detail: fmt.Sprintf("import %q: a native version can import the standard library, node and node/migrate, not other modules", ipath)}
+		if moduleKey(path.Base(ipath)) == moduleKey(p.name) {
+			return nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrImport, Detail: "the module imports itself"}
+		}
+		syms, _, err := s.moduleSymbols(path.Base(ipath), chain)
+		if err != nil {
+			return nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrImport, Detail: fmt.Sprintf("import %q: %v", ipath, err)}
+		}
+		mods[ipath] = syms
 	}
-	return nil
+	return mods, nil
 }
 
 // compileTier compiles src in the server's tier: natively when the server
@@ -94,7 +130,7 @@ func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback
 		obj, err = s.compile(src, chain)
 		return obj, nil, err
 	}
-	obj, err = s.CompileNative(context.Background(), src)
+	obj, err = s.compileNative(context.Background(), src, chain)
 	if _, ok := errors.AsType[*native.Error](err); !ok {
 		return obj, nil, err
 	}

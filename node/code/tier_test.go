@@ -122,37 +122,49 @@ func Of(x int) int { return %d * x }
 }
 
 // TestTierStableDispatch calls a module's function through its stub, from
-// the console's side and from an interpreted importer, while it moves
+// the console's side and from an importer in each tier, while it moves
 // between tiers: each call reaches the current version.
 func TestTierStableDispatch(t *testing.T) {
-	dir := t.TempDir()
-	_, s, _ := startTier(t, code.Interpreted)
-	loadTier(t, s, code.Interpreted, dir, "double.go", doubleSrc("1", 2))
-	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "user.go", `package user
+	for _, importer := range tiers {
+		t.Run("importer-"+importer.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			_, s, _ := startTier(t, code.Interpreted)
+			loadTier(t, s, code.Interpreted, dir, "double.go", doubleSrc("1", 2))
+			res := loadTier(t, s, importer, dir, "user.go", `package user
 
 import "double"
 
 func Ask(x int) int { return double.Of(x) }
-`)))
-	of := fn[func(int) int](t, s, "double", "Of")
-	ask := fn[func(int) int](t, s, "user", "Ask")
-	for i, step := range []struct {
-		tier   code.Tier
-		factor int
-	}{{code.Native, 3}, {code.Interpreted, 4}, {code.Native, 5}} {
-		res := loadTier(t, s, step.tier, dir, "double.go", doubleSrc(fmt.Sprint(i+2), step.factor))
-		if res.Module.Tier != step.tier {
-			t.Fatalf("loaded %v, want %v", res.Module.Tier, step.tier)
-		}
-		if got := of(10); got != 10*step.factor {
-			t.Errorf("%v: double.Of(10) through the stub = %d, want %d", step.tier, got, 10*step.factor)
-		}
-		if got := ask(10); got != 10*step.factor {
-			t.Errorf("%v: user.Ask(10) = %d, want %d", step.tier, got, 10*step.factor)
-		}
-	}
-	if v := s.Exports()["double/double"]["Vsn"]; !v.IsValid() || v.Interface() != "4" {
-		t.Errorf("the native version's Vsn as importers see it: %v", v)
+
+func Label() string { return "built against " + double.Vsn }
+`)
+			if res.Module.Tier != importer {
+				t.Fatalf("user loaded %v", res.Module.Tier)
+			}
+			of := fn[func(int) int](t, s, "double", "Of")
+			ask := fn[func(int) int](t, s, "user", "Ask")
+			for i, step := range []struct {
+				tier   code.Tier
+				factor int
+			}{{code.Native, 3}, {code.Interpreted, 4}, {code.Native, 5}} {
+				res := loadTier(t, s, step.tier, dir, "double.go", doubleSrc(fmt.Sprint(i+2), step.factor))
+				if res.Module.Tier != step.tier {
+					t.Fatalf("loaded %v, want %v", res.Module.Tier, step.tier)
+				}
+				if got := of(10); got != 10*step.factor {
+					t.Errorf("%v: double.Of(10) through the stub = %d, want %d", step.tier, got, 10*step.factor)
+				}
+				if got := ask(10); got != 10*step.factor {
+					t.Errorf("%v: user.Ask(10) = %d, want %d", step.tier, got, 10*step.factor)
+				}
+			}
+			if got := fn[func() string](t, s, "user", "Label")(); got != "built against 1" {
+				t.Errorf("Label() = %q: constants are those of the version compiled against", got)
+			}
+			if v := s.Exports()["double/double"]["Vsn"]; !v.IsValid() || v.Interface() != "4" {
+				t.Errorf("the native version's Vsn as importers see it: %v", v)
+			}
+		})
 	}
 }
 
@@ -262,29 +274,36 @@ func CodeChange(oldVsn string, state any, extra any) (any, error) {
 	}
 }
 
-// TestTierFallback: a module asked to be native that cannot be (it imports
-// another module) is loaded interpreted, and the load says why.
+// TestTierFallback: a module asked to be native that cannot be (it calls a
+// function whose signature holds an interpreted struct type, which Go
+// source cannot name) is loaded interpreted, and the load says why.
 func TestTierFallback(t *testing.T) {
 	dir := t.TempDir()
 	_, s, log := startTier(t, code.Native)
-	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "double.go", doubleSrc("1", 2))))
+	loadTier(t, s, code.Interpreted, dir, "point.go", `package point
+
+type point struct{ X, Y int }
+
+func Make(x, y int) point { return point{x, y} }
+`)
 	res := must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "user.go", `package user
 
-import "double"
+import "point"
 
-func Ask(x int) int { return double.Of(x) }
+func X() int { return point.Make(3, 4).X }
 `)))
-	if res.Module.Tier != code.Interpreted || !errors.Is(res.Fallback, native.ErrImport) {
+	if res.Module.Tier != code.Interpreted || !errors.Is(res.Fallback, native.ErrCompile) ||
+		!strings.Contains(res.Fallback.Error(), "undefined: point.Make") {
 		t.Fatalf("tier %v, fallback %v", res.Module.Tier, res.Fallback)
 	}
-	if got := fn[func(int) int](t, s, "user", "Ask")(5); got != 10 {
-		t.Fatalf("user.Ask(5) = %d", got)
+	if got := fn[func() int](t, s, "user", "X")(); got != 3 {
+		t.Fatalf("user.X() = %d", got)
 	}
 	if !strings.Contains(log.String(), "module loaded interpreted") || !strings.Contains(log.String(), "module=user") {
 		t.Errorf("the fallback was not logged:\n%s", log)
 	}
 	_, plain, _ := start(t, code.Options{})
-	src := must[*code.Source](t)(code.ReadSource(filepath.Join(dir, "double.go")))
+	src := must[*code.Source](t)(code.ReadSource(filepath.Join(dir, "user.go")))
 	if _, err := plain.CompileNative(context.Background(), src); !errors.Is(err, code.ErrNoNative) {
 		t.Errorf("CompileNative without a builder: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -36,6 +37,7 @@ type Builder struct {
 	setup    sync.Once
 	setupErr error // why this host cannot build plugins at all
 	host     host
+	modPath  string // the module path of Options.ModuleDir
 
 	mu      sync.Mutex
 	flights map[string]*flight // builds in progress, by key
@@ -109,7 +111,12 @@ func (b *Builder) init(module string) error {
 			return
 		}
 		if b.opts.ModuleDir == "" {
-			b.opts.ModuleDir, b.setupErr = moduleDir("", b.opts.Go, b.host.mod)
+			if b.opts.ModuleDir, b.setupErr = moduleDir("", b.opts.Go, b.host.mod); b.setupErr != nil {
+				return
+			}
+		}
+		if b.modPath, b.setupErr = modulePath(b.opts.ModuleDir); b.setupErr != nil {
+			return
 		}
 		if b.opts.CacheDir == "" {
 			dir, err := os.UserCacheDir()
@@ -139,7 +146,8 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	if _, err := os.Stat(so); err == nil {
 		return so, nil
 	}
-	files, err := wrapper(src)
+	pkgRel := path.Join(".gexnative", key)
+	files, err := wrapper(src, b.modPath+"/"+pkgRel)
 	if err != nil {
 		return "", err
 	}
@@ -154,12 +162,15 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	// that go build resolves every import as the host's build did.
 	pkgDir := filepath.Join(b.opts.ModuleDir, ".gexnative", key)
 	overlay := map[string]map[string]string{"Replace": {}}
-	for base, data := range files {
-		real := filepath.Join(srcDir, base)
+	for rel, data := range files {
+		real := filepath.Join(srcDir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(real), 0o755); err != nil {
+			return fail(err)
+		}
 		if err := os.WriteFile(real, data, 0o644); err != nil {
 			return fail(err)
 		}
-		overlay["Replace"][filepath.Join(pkgDir, base)] = real
+		overlay["Replace"][filepath.Join(pkgDir, filepath.FromSlash(rel))] = real
 	}
 	ov, _ := json.Marshal(overlay)
 	ovPath := filepath.Join(dir, "overlay.json")
@@ -173,7 +184,7 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	tmp.Close()
 	defer os.Remove(tmp.Name())
 	args := append([]string{"build", "-buildmode=plugin", "-overlay", ovPath, "-o", tmp.Name()}, b.host.flags...)
-	args = append(args, "./"+filepath.ToSlash(filepath.Join(".gexnative", key)))
+	args = append(args, "./"+pkgRel)
 	cmd := exec.CommandContext(ctx, b.opts.Go, args...)
 	cmd.Dir = b.opts.ModuleDir
 	cmd.Env = append(append(os.Environ(), b.host.env...), "CGO_ENABLED=1")

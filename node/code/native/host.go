@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -68,6 +70,11 @@ func (h host) key(moduleDir string, src Source) string {
 	for _, s := range []string{runtime.Version(), h.id, h.mod, moduleDir, strings.Join(h.flags, " "), strings.Join(h.env, " "), src.Name} {
 		io.WriteString(sum, s)
 		sum.Write([]byte{0})
+	}
+	for _, ipath := range sortedKeys(src.Modules) {
+		io.WriteString(sum, ipath)
+		sum.Write([]byte{0})
+		sum.Write(stubPackage(src.Modules[ipath]))
 	}
 	for _, f := range src.Files {
 		io.WriteString(sum, f.Name)
@@ -143,4 +150,20 @@ func moduleDir(module, goPath, mainPath string) (string, error) {
 	}
 	return "", &Error{Module: module, Op: "build", Err: ErrNoSource,
 		Detail: "the working directory is not in module " + mainPath + "; set Options.ModuleDir"}
+}
+
+// modulePath reads the module path in dir's go.mod, or returns an *Error.
+func modulePath(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err == nil {
+		for line := range strings.Lines(string(data)) {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module"); ok {
+				if p := strings.Trim(strings.TrimSpace(rest), `"`); p != "" {
+					return p, nil
+				}
+			}
+		}
+		err = errors.New("no module line")
+	}
+	return "", &Error{Op: "build", Err: ErrNoSource, Detail: filepath.Join(dir, "go.mod") + ": " + err.Error()}
 }

@@ -2,6 +2,7 @@ package native
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"plugin"
@@ -20,6 +21,26 @@ type Version struct {
 	Funcs     map[string]reflect.Value // exported functions
 	Other     map[string]reflect.Value // exported constants, and types as (*T)(nil)
 	Callbacks *node.Callbacks          // the GenServer callbacks it exports; Vsn left for the caller
+
+	binds map[string]func(map[string]reflect.Value) // by module import path
+}
+
+// Bind gives the version's stubs of the module it imports as ipath the
+// functions they call: the code server's stable-dispatch stubs of that
+// module. A function whose type is not the one the version was built
+// against is an *Error (ErrImport).
+func (v *Version) Bind(ipath string, funcs map[string]reflect.Value) (err error) {
+	bind, ok := v.binds[ipath]
+	if !ok {
+		return &Error{Module: v.Name, Op: "load", Err: ErrImport, Detail: fmt.Sprintf("built without an import of %q", ipath)}
+	}
+	defer func() {
+		if r := recover(); r != nil { // a type assertion in the stub package
+			err = &Error{Module: v.Name, Op: "load", Err: ErrImport, Detail: fmt.Sprintf("import %q: %v", ipath, r)}
+		}
+	}()
+	bind(funcs)
+	return nil
 }
 
 // Open loads the plugin at path, built by Compile for module name, and
@@ -48,6 +69,11 @@ func Open(name, path string) (*Version, error) {
 			v.Funcs[sym] = val
 		} else {
 			v.Other[sym] = val
+		}
+	}
+	if sym, err := p.Lookup(importsVar); err == nil {
+		if binds, ok := sym.(*map[string]func(map[string]reflect.Value)); ok {
+			v.binds = *binds
 		}
 	}
 	if v.Callbacks, err = Callbacks(name, v.Funcs); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,67 @@ func TestCanceled(t *testing.T) {
 	_, err := b.Build(ctx, text("canceled", "package canceled\n\nfunc F() {}\n"))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v; want the context's error", err)
+	}
+}
+
+// TestModuleImports builds a version that imports another module: it is
+// given stubs of that module's functions, which call what Bind gives.
+func TestModuleImports(t *testing.T) {
+	b := native.New(native.Options{CacheDir: cacheDir})
+	src := text("user", `package user
+
+import (
+	"time"
+
+	"example.com/mods/double"
+	"github.com/gexdev/gex/node"
+)
+
+func Ask(x int) int { return double.Of(x) + double.Sum(1, 2) }
+
+func Label() string { return double.Vsn }
+
+func Wait(p node.PID) (time.Duration, error) { return double.Wait(p, time.Second) }
+`)
+	src.Modules = map[string]native.Module{"example.com/mods/double": {
+		Name: "double",
+		Funcs: map[string]reflect.Type{
+			"Of":   reflect.TypeFor[func(int) int](),
+			"Sum":  reflect.TypeFor[func(...int) int](),
+			"Wait": reflect.TypeFor[func(node.PID, time.Duration) (time.Duration, error)](),
+			"Bad": reflect.FuncOf([]reflect.Type{ // an interpreted struct: left out
+				reflect.StructOf([]reflect.StructField{{Name: "X", Type: reflect.TypeFor[int]()}})}, nil, false),
+		},
+		Consts: map[string]reflect.Value{"Vsn": reflect.ValueOf("7")},
+	}}
+	v := build(t, b, src)
+	factor := 2
+	funcs := map[string]reflect.Value{
+		"Of":  reflect.ValueOf(func(x int) int { return factor * x }),
+		"Sum": reflect.ValueOf(func(xs ...int) int { return len(xs) }),
+		"Wait": reflect.ValueOf(func(p node.PID, d time.Duration) (time.Duration, error) {
+			return d, nil
+		}),
+	}
+	if err := v.Bind("example.com/mods/double", funcs); err != nil {
+		t.Fatal(err)
+	}
+	ask := v.Funcs["Ask"].Interface().(func(int) int)
+	if got := ask(10); got != 22 {
+		t.Fatalf("Ask(10) = %d, want 22", got)
+	}
+	factor = 3
+	if got := ask(10); got != 32 {
+		t.Fatalf("Ask(10) after the function changed = %d, want 32", got)
+	}
+	if got := v.Funcs["Label"].Interface().(func() string)(); got != "7" {
+		t.Errorf("Label() = %q", got)
+	}
+	funcs["Of"] = reflect.ValueOf(func(x string) int { return 0 })
+	if err := v.Bind("example.com/mods/double", funcs); !errors.Is(err, native.ErrImport) {
+		t.Errorf("Bind with another signature: %v", err)
+	}
+	if err := v.Bind("other", funcs); !errors.Is(err, native.ErrImport) {
+		t.Errorf("Bind of a module not imported: %v", err)
 	}
 }

@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Source is one module version's source, as the code server read it.
 type Source struct {
 	Name  string // package name
 	Files []File
+	// Modules are the other modules the source imports, by import path.
+	Modules map[string]Module
 }
 
 // File is one source file; Name is the path errors and stacks show.
@@ -26,12 +29,21 @@ type File struct {
 // exportsVar is the plugin symbol holding the module's exports.
 const exportsVar = "GexNativeExports"
 
-// wrapper returns the files of the plugin's package main, by base name:
-// the module's files with their package clause rewritten, and
-// gex_exports.go, the table of exports.
-func wrapper(src Source) (map[string][]byte, error) {
+// wrapper returns the files of the plugin's package main, by path
+// relative to its directory, whose import path is pkgPath: the module's
+// files with their package clause rewritten and their imports of modules
+// pointed at stub packages (imports/m0, ...), the stub packages, and
+// gex_exports.go, the table of exports and of the stubs' bind functions.
+func wrapper(src Source, pkgPath string) (map[string][]byte, error) {
 	fset := token.NewFileSet()
-	out := make(map[string][]byte, len(src.Files)+1)
+	out := make(map[string][]byte, len(src.Files)+1+len(src.Modules))
+	stubs := make(map[string]string) // module import path → stub import path
+	for i, ipath := range sortedKeys(src.Modules) {
+		rel := fmt.Sprintf("imports/m%d", i)
+		m := src.Modules[ipath]
+		out[rel+"/"+m.Name+".go"] = stubPackage(m)
+		stubs[ipath] = pkgPath + "/" + rel
+	}
 	var ex exports
 	for _, f := range src.Files {
 		af, err := parser.ParseFile(fset, f.Name, f.Data, parser.ParseComments|parser.SkipObjectResolution)
@@ -42,40 +54,56 @@ func wrapper(src Source) (map[string][]byte, error) {
 		if _, dup := out[base]; dup || base == "gex_exports.go" {
 			return nil, &Error{Module: src.Name, Op: "build", Err: ErrCompile, Detail: "two files named " + base}
 		}
-		out[base] = asMain(fset, af, f)
+		out[base] = asMain(fset, af, f, stubs)
 		ex.collect(af)
 	}
-	if ex.names[exportsVar] {
-		return nil, &Error{Module: src.Name, Op: "build", Err: ErrCompile,
-			Detail: exportsVar + " is declared by the module; the name is the native loader's"}
+	for _, name := range []string{exportsVar, importsVar} {
+		if ex.names[name] {
+			return nil, &Error{Module: src.Name, Op: "build", Err: ErrCompile,
+				Detail: name + " is declared by the module; the name is the native loader's"}
+		}
 	}
-	out["gex_exports.go"] = ex.file()
+	out["gex_exports.go"] = ex.file(stubs)
 	return out, nil
 }
 
-// asMain returns f with its package clause made "package main" and its
-// build constraints dropped (the code server chose the files), keeping
-// every line where it was; a //line directive makes errors and stacks
-// name the original file.
-func asMain(fset *token.FileSet, af *ast.File, f File) []byte {
-	pkg := fset.Position(af.Name.Pos()).Offset
-	data := bytes.Clone(f.Data)
+// asMain returns f with its package clause made "package main", its
+// build constraints dropped (the code server chose the files) and its
+// imports of modules pointed at their stubs, keeping every line where it
+// was; a //line directive makes errors and stacks name the original file.
+func asMain(fset *token.FileSet, af *ast.File, f File, stubs map[string]string) []byte {
+	type edit struct {
+		from, to int
+		text     string
+	}
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	edits := []edit{{off(af.Name.Pos()), off(af.Name.End()), "main"}}
 	for _, cg := range af.Comments {
 		if cg.Pos() >= af.Package {
 			break
 		}
 		for _, c := range cg.List {
-			if bytes.HasPrefix([]byte(c.Text), []byte("//go:build")) || bytes.HasPrefix([]byte(c.Text), []byte("// +build")) {
-				start, end := fset.Position(c.Pos()).Offset, fset.Position(c.End()).Offset
-				copy(data[start:end], bytes.Repeat([]byte(" "), end-start))
+			if strings.HasPrefix(c.Text, "//go:build") || strings.HasPrefix(c.Text, "// +build") {
+				edits = append(edits, edit{off(c.Pos()), off(c.End()), strings.Repeat(" ", len(c.Text))})
 			}
 		}
 	}
+	for _, is := range af.Imports {
+		ipath, _ := strconv.Unquote(is.Path.Value)
+		if stub, ok := stubs[ipath]; ok {
+			edits = append(edits, edit{off(is.Path.Pos()), off(is.Path.End()), strconv.Quote(stub)})
+		}
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].from < edits[j].from })
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "//line %s:1\n", f.Name)
-	b.Write(data[:pkg])
-	b.WriteString("main")
-	b.Write(data[pkg+len(af.Name.Name):])
+	at := 0
+	for _, e := range edits {
+		b.Write(f.Data[at:e.from])
+		b.WriteString(e.text)
+		at = e.to
+	}
+	b.Write(f.Data[at:])
 	return b.Bytes()
 }
 
@@ -125,15 +153,26 @@ func (ex *exports) collect(af *ast.File) {
 	}
 }
 
-// file is gex_exports.go, in the form yaegi's extracted symbols take.
-func (ex *exports) file() []byte {
+// file is gex_exports.go, in the form yaegi's extracted symbols take, with
+// the bind functions of the stub packages.
+func (ex *exports) file(stubs map[string]string) []byte {
 	sort.Strings(ex.entries)
 	var b bytes.Buffer
 	b.WriteString("// Code generated by the Gex native loader. DO NOT EDIT.\n\npackage main\n\n")
-	b.WriteString("import gexreflect \"reflect\"\n\n")
+	b.WriteString("import (\n\tgexreflect \"reflect\"\n")
+	paths := sortedKeys(stubs)
+	for i, ipath := range paths {
+		fmt.Fprintf(&b, "\tgexm%d %q\n", i, stubs[ipath])
+	}
+	b.WriteString(")\n\n")
 	b.WriteString("var " + exportsVar + " = map[string]gexreflect.Value{\n")
 	for _, e := range ex.entries {
 		b.WriteString("\t" + e + "\n")
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("var " + importsVar + " = map[string]func(map[string]gexreflect.Value){\n")
+	for i, ipath := range paths {
+		fmt.Fprintf(&b, "\t%q: gexm%d.%s,\n", ipath, i, bindFunc)
 	}
 	b.WriteString("}\n")
 	return b.Bytes()
