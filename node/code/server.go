@@ -33,6 +33,14 @@ type Options struct {
 	// Native builds native versions. Nil: CompileNative fails with
 	// ErrNoNative and every version is interpreted.
 	Native *native.Builder
+	// TierUp, with Native, makes each interpreted load build the same
+	// source natively in the background and, when ready, switch the
+	// module to the native version in the interpreted one's place, its
+	// GenServers and their states carried over (development's --native).
+	// A version that cannot switch stays interpreted and says why, once.
+	TierUp bool
+	// OnTierUp, if set, is told of each tier-up's end.
+	OnTierUp func(TierUpEvent)
 }
 
 // Server is a node's code server: it loads modules from Go source, keeps a
@@ -46,6 +54,9 @@ type Server struct {
 	std          map[string]string        // standard library import path → symbols key; read-only
 	tier         Tier
 	native       *native.Builder
+	tierUpOn     bool
+	onTierUp     func(TierUpEvent)
+	tiering      sync.WaitGroup // tier-ups in progress
 
 	mu      sync.RWMutex
 	path    []string
@@ -67,6 +78,8 @@ func New(n *node.Node, opts Options) *Server {
 		std:          stdIndex(),
 		tier:         opts.Tier,
 		native:       opts.Native,
+		tierUpOn:     opts.TierUp && opts.Native != nil,
+		onTierUp:     opts.OnTierUp,
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
 		loading:      make(map[string]*loadCall),

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
@@ -306,5 +307,102 @@ func X() int { return point.Make(3, 4).X }
 	src := must[*code.Source](t)(code.ReadSource(filepath.Join(dir, "user.go")))
 	if _, err := plain.CompileNative(context.Background(), src); !errors.Is(err, code.ErrNoNative) {
 		t.Errorf("CompileNative without a builder: %v", err)
+	}
+}
+
+// startTierUp returns a code server that tiers up, and the channel its
+// tier-up events arrive on.
+func startTierUp(t testing.TB) (*node.Node, *code.Server, <-chan code.TierUpEvent) {
+	t.Helper()
+	events := make(chan code.TierUpEvent, 16)
+	n, s, _ := start(t, code.Options{Native: builder, TierUp: true, OnTierUp: func(ev code.TierUpEvent) { events <- ev }})
+	t.Cleanup(s.WaitTierUp)
+	return n, s, events
+}
+
+func nextEvent(t testing.TB, events <-chan code.TierUpEvent) code.TierUpEvent {
+	t.Helper()
+	select {
+	case ev := <-events:
+		return ev
+	case <-time.After(time.Minute):
+		t.Fatal("no tier-up event")
+		return code.TierUpEvent{}
+	}
+}
+
+// TestTierUp loads KV interpreted, then switches it to native in the
+// background: the server's state is carried over, the two-version rule
+// counts the tiered-up version as the one it replaced.
+func TestTierUp(t *testing.T) {
+	dir := t.TempDir()
+	n, s, events := startTierUp(t)
+	res := must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("0", ""))))
+	if res.Module.Tier != code.Interpreted {
+		t.Fatalf("first load: %v", res.Module.Tier)
+	}
+	pid := must[node.PID](t)(n.StartServer("kv", nil))
+	must[any](t)(n.Call(pid, []any{"put", "a", 1}))
+	ev := nextEvent(t, events)
+	if ev.Err != nil || ev.Module.Tier != code.Native || ev.Module.Vsn != "0" || ev.Module.OldVsn != "" {
+		t.Fatalf("tier-up: %+v", ev)
+	}
+	if v := must[any](t)(n.Call(pid, []any{"get", "a"})); v != 1 {
+		t.Fatalf("state after the tier-up: %v", v)
+	}
+	res = must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("1", ""))))
+	if res.Replaced == nil || res.Replaced.Tier != code.Native || res.Module.Tier != code.Interpreted {
+		t.Fatalf("second load: %+v", res)
+	}
+	if ev := nextEvent(t, events); ev.Err != nil || ev.Module.Vsn != "1" || ev.Module.OldTier != code.Native {
+		t.Fatalf("second tier-up: %+v", ev)
+	}
+	if v := must[any](t)(n.Call(pid, []any{"vsn"})); v != "1" {
+		t.Fatalf("vsn after the second tier-up: %v", v)
+	}
+	res = must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("2", ""))))
+	if res.Purged == nil || res.Purged.Vsn != "0" {
+		t.Fatalf("third load purged %+v", res.Purged)
+	}
+	nextEvent(t, events)
+	if v := must[any](t)(n.Call(pid, []any{"get", "a"})); v != 1 {
+		t.Fatalf("state after three loads: %v", v)
+	}
+}
+
+// TestTierUpRefused: a server whose state holds a struct type of the
+// interpreted version keeps the interpreted version, and says why.
+func TestTierUpRefused(t *testing.T) {
+	dir := t.TempDir()
+	n, s, events := startTierUp(t)
+	// Installed as compiled, without a tier-up, so that the server runs
+	// before the load that tiers up.
+	path := write(t, dir, "emp.go", `package emp
+
+import "github.com/gexdev/gex/node"
+
+type employee struct {
+	Name  string
+	money int
+}
+
+func Init(arg any) (any, error) { return &employee{Name: "blackode", money: 30000}, nil }
+
+func HandleCall(req any, from node.From, state any) node.Result {
+	e := state.(*employee)
+	e.money += req.(int)
+	return node.Reply(e.money, e)
+}
+`)
+	src := must[*code.Source](t)(code.ReadSource(path))
+	must[*code.LoadResult](t)(s.Install(must[*code.Object](t)(s.Compile(src))))
+	pid := must[node.PID](t)(n.StartServer("emp", nil))
+	must[*code.LoadResult](t)(s.LoadFile(path))
+	ev := nextEvent(t, events)
+	if ev.Err == nil || !strings.Contains(ev.Err.Error(), "a type of the interpreted version") || ev.Module.Tier != code.Interpreted {
+		t.Fatalf("tier-up with a struct state: %+v", ev)
+	}
+	if got := must[any](t)(n.Call(pid, 1)); got != 30001 {
+		t.Fatalf("the interpreted version after a refused tier-up: %v", got)
 	}
 }

@@ -19,8 +19,9 @@ type version struct {
 	path   string
 	loaded atomic.Int64 // Unix nanoseconds, set by Install; Object.Info reads it without the lock
 	tier   Tier
-	plugin string // a native version's plugin file
-	mapped int64  // the bytes it maps, never unmapped (golang/go#20461)
+	plugin string   // a native version's plugin file
+	mapped int64    // the bytes it maps, never unmapped (golang/go#20461)
+	shadow *version // the interpreted version a tier-up replaced: its processes are this version's
 
 	funcs  map[string]reflect.Value // exported functions, as the interpreter wraps them
 	other  map[string]reflect.Value // exported constants and types

@@ -183,7 +183,7 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	args := append([]string{"build", "-buildmode=plugin", "-overlay", ovPath, "-o", tmp.Name()}, b.host.flags...)
+	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w", "-overlay", ovPath, "-o", tmp.Name()}, b.host.flags...)
 	args = append(args, "./"+pkgRel)
 	cmd := exec.CommandContext(ctx, b.opts.Go, args...)
 	cmd.Dir = b.opts.ModuleDir

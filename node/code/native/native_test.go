@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -310,5 +311,23 @@ func Wait(p node.PID) (time.Duration, error) { return double.Wait(p, time.Second
 	}
 	if err := v.Bind("other", funcs); !errors.Is(err, native.ErrImport) {
 		t.Errorf("Bind of a module not imported: %v", err)
+	}
+}
+
+// TestStackNamesSource: a panic in native code shows the module's own
+// file and line in its stack, not the wrapper's.
+func TestStackNamesSource(t *testing.T) {
+	b := native.New(native.Options{CacheDir: cacheDir})
+	v := build(t, b, text("boom", "//go:build gex\n\npackage boom\n\nfunc Boom() {\n\tpanic(\"boom\")\n}\n"))
+	var stack string
+	func() {
+		defer func() {
+			recover()
+			stack = string(debug.Stack())
+		}()
+		v.Funcs["Boom"].Interface().(func())()
+	}()
+	if !strings.Contains(stack, "/src/boom.go:6") {
+		t.Fatalf("stack lacks /src/boom.go:6:\n%s", stack)
 	}
 }

@@ -1,0 +1,162 @@
+package code
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"github.com/gexdev/gex/node"
+)
+
+// TierUpEvent tells of a tier-up (Options.TierUp): the module switched to
+// its native version, or Err says why it keeps the interpreted one.
+type TierUpEvent struct {
+	Module ModuleInfo // the version now current
+	Err    error      // nil: the version now runs native
+}
+
+// tierUp builds v's source natively, in the background, and switches the
+// module to the native version of v if v is still current when it is
+// ready. Tier-ups of one Server end before WaitTierUp returns.
+func (s *Server) tierUp(src *Source, v *version) {
+	s.tiering.Add(1)
+	go func() {
+		defer s.tiering.Done()
+		err := s.switchNative(src, v)
+		if err == errOvertaken {
+			return // another load made v old or gone: nothing to say
+		}
+		ev := TierUpEvent{Err: err}
+		if in, ierr := s.Info(v.name); ierr == nil {
+			ev.Module = in
+		}
+		if err != nil {
+			s.node.Logger().Warn("module stays interpreted", "module", v.name, "vsn", v.vsn, "reason", err.Error())
+		}
+		if s.onTierUp != nil {
+			s.onTierUp(ev)
+		}
+	}()
+}
+
+// WaitTierUp waits for the tier-ups in progress to end.
+func (s *Server) WaitTierUp() { s.tiering.Wait() }
+
+// errOvertaken: a tier-up whose version stopped being current.
+var errOvertaken = fmt.Errorf("overtaken by another load")
+
+// switchNative makes the native version of v current in v's place.
+func (s *Server) switchNative(src *Source, v *version) error {
+	obj, err := s.CompileNative(context.Background(), src)
+	if err != nil {
+		return err
+	}
+	nv := obj.v
+	for name, f := range v.funcs {
+		if g, ok := nv.funcs[name]; !ok || g.Type() != f.Type() {
+			return fmt.Errorf("%s has type %v interpreted and %v native: importers compiled against one cannot call the other", name, f.Type(), g.Type())
+		}
+	}
+	// GenServers of the module are suspended while their states are
+	// checked and the versions swapped: the native code must not meet a
+	// state holding the interpreted version's own types, which it cannot
+	// name.
+	var pids []node.PID
+	for _, p := range s.node.Processes() {
+		if p.Kind == "genserver" && moduleKey(p.Module) == moduleKey(v.name) {
+			pids = append(pids, p.PID)
+		}
+	}
+	batch, err := s.node.SuspendAll(pids, s.purgeTimeout)
+	if err != nil {
+		return fmt.Errorf("suspending the module's servers: %w", err)
+	}
+	defer batch.Resume()
+	sys := s.node.Sys()
+	for _, pid := range pids {
+		state, err := sys.GetState(pid)
+		if err != nil {
+			return fmt.Errorf("reading the state of %v: %w", pid, err)
+		}
+		if t := interpretedType(reflect.ValueOf(state), make(map[uintptr]bool)); t != nil {
+			return fmt.Errorf("the state of %v holds %v, a type of the interpreted version that native code cannot name", pid, t)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.module(v.name)
+	if m == nil || m.cur.Load() != v {
+		return errOvertaken
+	}
+	nv.shadow = v
+	nv.loaded.Store(v.loaded.Load())
+	m.mapped[nv.plugin] = nv.mapped
+	m.cur.Store(nv)
+	m.refreshStubs(nv)
+	s.gen.Add(1)
+	return nil
+}
+
+// interpretedType returns a struct type in x made by the interpreter (an
+// unnamed struct: the interpreter's types are reflect.StructOf types), or
+// nil. Pointers already visited are not walked again.
+func interpretedType(x reflect.Value, seen map[uintptr]bool) reflect.Type {
+	switch x.Kind() {
+	case reflect.Interface:
+		if !x.IsNil() {
+			return interpretedType(x.Elem(), seen)
+		}
+	case reflect.Pointer:
+		if x.IsNil() || seen[x.Pointer()] {
+			return nil
+		}
+		seen[x.Pointer()] = true
+		return interpretedType(x.Elem(), seen)
+	case reflect.Struct:
+		if x.Type().Name() == "" && x.NumField() > 0 {
+			return x.Type()
+		}
+		for i := range x.NumField() {
+			if t := interpretedType(x.Field(i), seen); t != nil {
+				return t
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range x.Len() {
+			if t := interpretedType(x.Index(i), seen); t != nil {
+				return t
+			}
+		}
+	case reflect.Map:
+		it := x.MapRange()
+		for it.Next() {
+			if t := interpretedType(it.Key(), seen); t != nil {
+				return t
+			}
+			if t := interpretedType(it.Value(), seen); t != nil {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// live returns the live processes running v's code: those it spawned and,
+// for a native version that took an interpreted one's place, those the
+// interpreted one spawned.
+func (v *version) live(n *node.Node) []node.PID {
+	pids := v.pins.live(n)
+	if v.shadow != nil {
+		pids = append(pids, v.shadow.pins.live(n)...)
+	}
+	return pids
+}
+
+// drop marks v, and the version it took the place of, purged: what their
+// code spawns from now on dies at once.
+func (v *version) drop() {
+	v.purged.Store(true)
+	if v.shadow != nil {
+		v.shadow.purged.Store(true)
+	}
+}
