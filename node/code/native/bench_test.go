@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code/native"
