@@ -4,8 +4,9 @@
 // # Nodes and processes
 //
 // Start returns a Node, which owns every process, name and goroutine it
-// runs; there is no package-level state, and a program may run several
-// nodes. Stop shuts the node down gracefully (newest top-level process
+// runs; a program may run several nodes. The only package-level state is
+// which process runs on which goroutine, and which nodes run, for the
+// module API. Stop shuts the node down gracefully (newest top-level process
 // first; supervisors stop their children before themselves, so Terminate
 // callbacks run children before parents) and may be called more than once.
 //
@@ -66,12 +67,13 @@
 // many processes to new code as one all-or-nothing step: every new state is
 // prepared before any is installed.
 //
-// # Inside interpreted modules
+// # The module API
 //
-// Module source imports "github.com/gexdev/gex/node". In a module's
-// interpreter the package-level functions of node are the methods of the
-// Node the module is loaded into, so module code writes node.Call(pid, req)
-// or node.StartLink("kv", nil, node.Named("KV")). For that reason no method
-// of Node shares its name with a package-level identifier; Node.Name is the
-// one exception, and inside modules node.Name is the type.
+// Module code — interpreted modules and compiled code alike — calls the
+// package-level functions of api.go: node.StartLink("kv", nil,
+// node.Named("KV")), node.Call(pid, req), node.Spawn(f), node.Sys(), ...
+// Each is the *Node method of the same name and signature, applied to the
+// node of the calling process; outside any process, to the only running
+// node, or else it fails with ErrNoNode (api.go says exactly how). The
+// code server binds the same names to the node a module is loaded into.
 package node

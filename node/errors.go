@@ -26,6 +26,12 @@ var (
 	ErrNoModule = errors.New("no such module")
 	// ErrNotProcess: an operation that needs the calling process, called from outside any.
 	ErrNotProcess = errors.New("not called from a process")
+	// ErrNoNode: a function of the module API (api.go) called outside any
+	// process while no node, or more than one, runs.
+	ErrNoNode = errors.New("no node: not called from a process, and not exactly one node running")
+	// ErrTooDeep: a state nested too deeply for sys to copy it out of its
+	// process (get_state, get_status, replace_state).
+	ErrTooDeep = errors.New("value nested too deeply to copy")
 	// ErrBadModule: a value that is neither a Module, a GenServer nor a module name.
 	ErrBadModule = errors.New("not a module")
 	// ErrChildExists, ErrNoChild, ErrChildRunning: supervisor child management.

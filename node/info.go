@@ -110,7 +110,7 @@ func (p *process) linkPIDs() []PID {
 }
 
 // status builds sys.GetStatus's answer on the process's own goroutine.
-func (p *process) status() Status {
+func (p *process) status() (Status, error) {
 	in := p.info()
 	st := Status{
 		PID: p.pid, Name: in.Name, Module: in.Module, Vsn: in.Vsn, Status: in.Status,
@@ -118,7 +118,11 @@ func (p *process) status() Status {
 		Links: in.Links, Suspended: in.Status == Suspended,
 	}
 	if s := p.srv; s != nil {
-		st.State = snapshot(s.state)
+		state, err := snapshot(s.state)
+		if err != nil {
+			return Status{}, err
+		}
+		st.State = state
 		st.Trace = s.debug != nil && s.debug.trace
 		if f := s.mod.Callbacks().FormatStatus; f != nil {
 			var shown any
@@ -129,7 +133,7 @@ func (p *process) status() Status {
 	} else if p.fn != nil {
 		st.Trace = p.fn.trace
 	}
-	return st
+	return st, nil
 }
 
 func (p *process) statistics() Stats {

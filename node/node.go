@@ -40,7 +40,6 @@ type Node struct {
 	nextRef   atomic.Uint64
 	procs     sync.Map // uint64 → *process
 	count     atomic.Int64
-	running   runningTable
 	monitored sync.Map // monitor ref id → monitored *process
 
 	regMu sync.RWMutex
@@ -81,6 +80,7 @@ func Start(opts Options) (*Node, error) {
 	}
 	n.idle = newIdleSweeps(opts.IdleTimeout)
 	n.goroutine(n.idle.run)
+	addLive(n)
 	return n, nil
 }
 
@@ -136,6 +136,7 @@ func (n *Node) Stop() error {
 
 func (n *Node) stop() {
 	n.stopping.Store(true)
+	removeLive(n)
 	// Stopping a root can make roots of processes it did not stop itself
 	// (a supervisor whose parent was a plain process): go round again.
 	for round := 0; round < 100; round++ {

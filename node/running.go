@@ -8,8 +8,10 @@ import (
 
 // runningTable maps goroutine ids to the process whose code runs there, so
 // Self works in callbacks and module code without a handle being passed.
-// It is sharded by goroutine id: entries change on every call that runs a
-// callback on the caller's goroutine.
+// There is one table for the program, not one per node: a process knows its
+// node, so the package-level module API (api.go) finds the node of its
+// caller from the goroutine alone. It is sharded by goroutine id: entries
+// change on every call that runs a callback on the caller's goroutine.
 type runningTable struct {
 	shards [64]runningShard
 }
@@ -38,6 +40,9 @@ func (t *runningTable) swap(id int64, p *process) *process {
 	return prev
 }
 
+// runningProcs is the program's goroutine → process table.
+var runningProcs runningTable
+
 func (t *runningTable) get(id int64) *process {
 	s := t.shard(id)
 	s.mu.Lock()
@@ -45,25 +50,37 @@ func (t *runningTable) get(id int64) *process {
 	return s.m[id]
 }
 
-func (n *Node) current() *process { return n.running.get(goid.Get()) }
+// current returns the process of n that runs on the calling goroutine, or
+// nil: a process of another node running there is not n's.
+func (n *Node) current() *process {
+	p := callerProcess()
+	if p == nil || p.n != n {
+		return nil
+	}
+	return p
+}
+
+// callerProcess returns the process, of any node, whose code runs on the
+// calling goroutine, or nil.
+func callerProcess() *process { return runningProcs.get(goid.Get()) }
 
 // enter records that p runs on the calling goroutine until leave.
 func (n *Node) enter(p *process) int64 {
 	id := goid.Get()
-	n.running.swap(id, p)
+	runningProcs.swap(id, p)
 	return id
 }
 
-func (n *Node) leave(id int64) { n.running.swap(id, nil) }
+func (n *Node) leave(id int64) { runningProcs.swap(id, nil) }
 
 // swapRunning records p as running on the calling goroutine for the span of
 // one callback and returns what to restore.
 func (n *Node) swapRunning(p *process) running {
 	id := goid.Get()
-	return running{id: id, prev: n.running.swap(id, p)}
+	return running{id: id, prev: runningProcs.swap(id, p)}
 }
 
-func (n *Node) restoreRunning(r running) { n.running.swap(r.id, r.prev) }
+func (n *Node) restoreRunning(r running) { runningProcs.swap(r.id, r.prev) }
 
 type running struct {
 	id   int64

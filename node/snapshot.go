@@ -1,6 +1,15 @@
 package node
 
-import "reflect"
+import (
+	"fmt"
+	"reflect"
+)
+
+// maxCopyDepth bounds how deeply snapshot descends. A copy recurses once
+// per level, and a state nested millions deep would overflow the stack of
+// the server's goroutine, which no recover stops: the node would die of a
+// state it was asked to show.
+const maxCopyDepth = 10000
 
 // snapshot returns a deep copy of v for handing a process's state to
 // another goroutine. Erlang's get_state can share the state because terms
@@ -9,53 +18,67 @@ import "reflect"
 //
 // Maps, slices, arrays, pointers and structs are copied; channels,
 // functions and unexported struct fields are shared (they cannot be
-// rebuilt by reflection). Cycles through pointers are preserved.
-func snapshot(v any) any {
+// rebuilt by reflection). Sharing and cycles through pointers, maps and
+// slices are preserved: a map that holds itself is copied to a map that
+// holds itself. A value nested deeper than maxCopyDepth is refused with
+// ErrTooDeep.
+func snapshot(v any) (any, error) {
 	if v == nil {
-		return nil
+		return nil, nil
 	}
-	c := copier{seen: map[uintptr]reflect.Value{}}
-	return c.copy(reflect.ValueOf(v)).Interface()
+	c := copier{seen: map[refKey]reflect.Value{}}
+	out := c.copy(reflect.ValueOf(v), 0)
+	if c.tooDeep {
+		return nil, fmt.Errorf("%w (more than %d levels)", ErrTooDeep, maxCopyDepth)
+	}
+	return out.Interface(), nil
+}
+
+// refKey identifies a reference a copy has met: a map, the elements of a
+// slice (its array, length and capacity: two slices of one array are two
+// values), or the target of a pointer, of one type.
+type refKey struct {
+	t        reflect.Type
+	ptr      uintptr
+	len, cap int
 }
 
 type copier struct {
-	seen map[uintptr]reflect.Value
+	seen    map[refKey]reflect.Value
+	tooDeep bool
 }
 
-func (c *copier) copy(v reflect.Value) reflect.Value {
+func (c *copier) copy(v reflect.Value, depth int) reflect.Value {
+	if depth > maxCopyDepth || c.tooDeep {
+		c.tooDeep = true
+		return v
+	}
 	switch v.Kind() {
 	case reflect.Map:
-		return c.copyMap(v)
+		return c.copyMap(v, depth)
 	case reflect.Slice:
-		if v.IsNil() {
-			return v
-		}
-		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(c.copy(v.Index(i)))
-		}
-		return out
+		return c.copySlice(v, depth)
 	case reflect.Array:
 		out := reflect.New(v.Type()).Elem()
 		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(c.copy(v.Index(i)))
+			out.Index(i).Set(c.copy(v.Index(i), depth+1))
 		}
 		return out
 	case reflect.Pointer:
-		return c.copyPointer(v)
+		return c.copyPointer(v, depth)
 	case reflect.Interface:
 		if v.IsNil() {
 			return v
 		}
 		out := reflect.New(v.Type()).Elem()
-		out.Set(c.copy(v.Elem()))
+		out.Set(c.copy(v.Elem(), depth+1))
 		return out
 	case reflect.Struct:
 		out := reflect.New(v.Type()).Elem()
 		out.Set(v)
 		for i := 0; i < v.NumField(); i++ {
 			if f := out.Field(i); f.CanSet() {
-				f.Set(c.copy(v.Field(i)))
+				f.Set(c.copy(v.Field(i), depth+1))
 			}
 		}
 		return out
@@ -63,27 +86,49 @@ func (c *copier) copy(v reflect.Value) reflect.Value {
 	return v
 }
 
-func (c *copier) copyMap(v reflect.Value) reflect.Value {
+func (c *copier) copyMap(v reflect.Value, depth int) reflect.Value {
 	if v.IsNil() {
 		return v
 	}
+	key := refKey{t: v.Type(), ptr: v.Pointer()}
+	if done, ok := c.seen[key]; ok {
+		return done
+	}
 	out := reflect.MakeMapWithSize(v.Type(), v.Len())
+	c.seen[key] = out // before the entries: one of them may be v
 	iter := v.MapRange()
 	for iter.Next() {
-		out.SetMapIndex(c.copy(iter.Key()), c.copy(iter.Value()))
+		out.SetMapIndex(c.copy(iter.Key(), depth+1), c.copy(iter.Value(), depth+1))
 	}
 	return out
 }
 
-func (c *copier) copyPointer(v reflect.Value) reflect.Value {
+func (c *copier) copySlice(v reflect.Value, depth int) reflect.Value {
 	if v.IsNil() {
 		return v
 	}
-	if done, ok := c.seen[v.Pointer()]; ok {
+	key := refKey{t: v.Type(), ptr: v.Pointer(), len: v.Len(), cap: v.Cap()}
+	if done, ok := c.seen[key]; ok {
+		return done
+	}
+	out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+	c.seen[key] = out // before the elements: one of them may be v
+	for i := 0; i < v.Len(); i++ {
+		out.Index(i).Set(c.copy(v.Index(i), depth+1))
+	}
+	return out
+}
+
+func (c *copier) copyPointer(v reflect.Value, depth int) reflect.Value {
+	if v.IsNil() {
+		return v
+	}
+	key := refKey{t: v.Type(), ptr: v.Pointer()}
+	if done, ok := c.seen[key]; ok {
 		return done
 	}
 	out := reflect.New(v.Type().Elem())
-	c.seen[v.Pointer()] = out
-	out.Elem().Set(c.copy(v.Elem()))
+	c.seen[key] = out
+	out.Elem().Set(c.copy(v.Elem(), depth+1))
 	return out
 }

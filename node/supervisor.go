@@ -130,7 +130,16 @@ type ChildSpec struct {
 	// child to the supervisor; a child it returns unlinked is linked by the
 	// supervisor. A zero PID with a nil error means "ignore": the spec is
 	// kept with no process (a Temporary one is dropped).
+	//
+	// A closure belongs to the code that built it, which is right for
+	// compiled code; a module's child specs name their start with MFA.
 	Start func() (PID, error)
+	// MFA, used when Start is nil, names the start as OTP's {M, F, A}: an
+	// exported function of a module, returning (node.PID, error) or
+	// node.PID, found in the module's current version at every start and
+	// restart, so a child restarted after a reload or a purge runs current
+	// code. It runs as Start does.
+	MFA MFA
 	// Restart says when the child is restarted. Default Permanent.
 	Restart RestartType
 	// Shutdown is how long the child gets to stop (its Terminate to run)
@@ -142,6 +151,14 @@ type ChildSpec struct {
 	// Modules are the modules the child runs, for release upgrades.
 	// Default: the module of the process Start returns.
 	Modules []string
+}
+
+// start starts the child its spec describes.
+func (cs ChildSpec) start(n *Node) (PID, error) {
+	if cs.Start != nil {
+		return cs.Start()
+	}
+	return n.apply(cs.MFA)
 }
 
 // ChildInfo describes a child, as which_children does.
@@ -377,8 +394,8 @@ func (s *supervisor) check(cs ChildSpec, op string) error {
 	switch {
 	case cs.ID == "":
 		return bad("empty ID")
-	case cs.Start == nil:
-		return bad("no Start function")
+	case cs.Start == nil && (cs.MFA.Module == "" || cs.MFA.Func == ""):
+		return bad("neither a Start function nor an MFA")
 	case cs.Restart > Temporary:
 		return bad("unknown restart type " + cs.Restart.String())
 	case cs.Type > Supervisor:
@@ -554,7 +571,7 @@ func (s *supervisor) startGroup(group []*child) (*child, error) {
 func (s *supervisor) start(c *child) error {
 	var pid PID
 	var err error
-	if pe := s.self.protect(func() { pid, err = c.spec.Start() }); pe != nil {
+	if pe := s.self.protect(func() { pid, err = c.spec.start(s.n) }); pe != nil {
 		err = pe
 	}
 	if err != nil {

@@ -34,7 +34,7 @@ var sysNames = [...]string{
 
 // System sends system messages, as Erlang's sys module: they are served ahead
 // of ordinary messages and also while a process is suspended. Get one from
-// Node.Sys.
+// Node.Sys or Sys; the zero System answers every call with ErrNoNode.
 type System struct {
 	n       *Node
 	timeout time.Duration
@@ -53,6 +53,9 @@ func (s System) WithTimeout(d time.Duration) System { s.timeout = d; return s }
 func (s System) WithOutput(w io.Writer) System { s.out = w; return s }
 
 func (s System) request(dest Dest, op sysOp, arg any) (any, error) {
+	if s.n == nil { // the zero System, from Sys with no node
+		return nil, ErrNoNode
+	}
 	return s.n.request(dest, envelope{kind: kindSys, sys: op, msg: arg}, s.timeout, "sys."+sysNames[op])
 }
 
@@ -170,7 +173,12 @@ func (p *process) handleSys(e envelope) {
 	case sysStop:
 		p.terminate(e.msg)
 	case sysGetState:
-		e.call.reply(snapshot(s.state))
+		state, err := snapshot(s.state)
+		if err != nil {
+			e.call.fail(err)
+			return
+		}
+		e.call.reply(state)
 	case sysReplaceState:
 		f := e.msg.(func(any) any)
 		var next any
@@ -178,8 +186,14 @@ func (p *process) handleSys(e envelope) {
 			e.call.fail(fmt.Errorf("replace_state: state function failed, state unchanged: %w", pe))
 			return
 		}
+		shown, err := snapshot(next)
+		if err != nil {
+			// The caller could not be shown what it installed: refuse.
+			e.call.fail(fmt.Errorf("new state not installed: %w", err))
+			return
+		}
 		s.state = next
-		e.call.reply(snapshot(next))
+		e.call.reply(shown)
 	case sysChangeCode:
 		e.call.answerErr(p.changeCode(e.msg.(codeChange)))
 	case sysPrepare:
@@ -197,7 +211,12 @@ func (p *process) handleSys(e envelope) {
 func (p *process) handleCommonSys(e envelope) {
 	switch e.sys {
 	case sysGetStatus:
-		e.call.reply(p.status())
+		st, err := p.status()
+		if err != nil {
+			e.call.fail(err)
+			return
+		}
+		e.call.reply(st)
 	case sysSuspend:
 		p.setSuspended(true)
 		e.call.reply(nil)

@@ -156,7 +156,7 @@ var exampleModules = map[string]string{
 	"kv.go":             "../examples/kv/kv.go",
 	"v1/kv.go":          "../examples/kv/v1/kv.go",
 	"demo_server.go":    "../examples/demo_server/demo_server.go",
-	"demo_server_v2.go": "../examples/demo_server/demo_server_v2.go",
+	"v2/demo_server.go": "../examples/demo_server/v2/demo_server.go",
 }
 
 func copyExamples(t *testing.T, dir string) {

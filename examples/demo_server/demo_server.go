@@ -1,11 +1,11 @@
-//go:build gex
-
 // Package demoserver is the DemoServer of "How to perform Hot Code Swapping
 // using GenServer & :sys.change_code", in Go: an employee's account that
-// money is added to. This is version 1; demo_server_v2.go is version 2,
+// money is added to. This is version 1; v2/demo_server.go is version 2,
 // which calls the money salary and migrates the state in CodeChange.
 //
-// It is a Gex module, run by the node's interpreter (hence the build tag):
+// It is a Gex module: ordinary Go, which go build and go vet check, and
+// which the node's interpreter runs, so that a new version can replace it
+// while it runs:
 //
 //	gex(node@host)1> c "examples/demo_server/demo_server.go"
 //	gex(node@host)2> employee := map[string]any{"name": "blackode", "money": 30000}

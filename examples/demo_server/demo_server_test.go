@@ -65,7 +65,7 @@ func TestWalkthrough(t *testing.T) {
 	// iex> :sys.suspend pid
 	ok(sys.Suspend(pid))
 	// iex> c "demo_server_v2.ex"  (warning: redefining module DemoServer)
-	res := load("demo_server_v2.go")
+	res := load("v2/demo_server.go")
 	if res.Replaced == nil || res.Replaced.Vsn != "1" || res.Module.Vsn != "2" {
 		t.Fatalf("c demo_server_v2: %+v", res)
 	}

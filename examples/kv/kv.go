@@ -1,9 +1,9 @@
-//go:build gex
-
 // Package kv is the key-value server of the walkthrough "Elixir/Erlang Hot
 // Swapping Code", in Go: a GenServer registered as KV, holding a map.
 //
-// It is a Gex module, run by the node's interpreter (hence the build tag):
+// It is a Gex module: ordinary Go, which go build and go vet check, and
+// which the node's interpreter runs, so that a new version can replace it
+// while it runs:
 //
 //	gex(kv@host)1> c "examples/kv/kv.go"
 //	gex(kv@host)2> kv.StartLink()

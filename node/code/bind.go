@@ -18,31 +18,43 @@ const (
 	migrateKey  = migratePath + "/migrate"
 )
 
+// notForModules are the names of package node that manage a node rather
+// than act in one: module code never holds the *Node, so in the
+// interpreter they are missing and a module that calls node.Start fails
+// to compile (`package node "github.com/gexdev/gex/node" has no symbol
+// Start`). Compiled code sees them, as the
+// embedder of a node must.
+var notForModules = []string{"Start", "Options", "Node", "Resolver", "_Resolver", "FuncResolver", "_FuncResolver", "Batch"}
+
 // nodeSymbols returns the package node as modules of n see it: the
-// generated symbols (types, functions, constants) and, as package-level
-// functions, the methods of n, so that node.Call(pid, req) in a module is
-// n.Call. Where a method and a generated symbol share a name (node.Name is
-// a type and (*Node).Name a method), the generated symbol wins: the
-// architecture gives package-level names precedence.
+// generated symbols of the module API (node/api.go), less notForModules,
+// with each API function bound to n — the method of *node.Node with the
+// same name and signature. The compiled API finds the caller's node from
+// the goroutine; bound, a module's init (run on whatever goroutine loads
+// it) acts on the node it is loaded into too.
 func nodeSymbols(n *node.Node) map[string]reflect.Value {
 	syms := maps.Clone(symbols.Symbols[nodeKey])
+	for _, name := range notForModules {
+		delete(syms, name)
+	}
 	v := reflect.ValueOf(n)
-	t := v.Type()
-	for i := range t.NumMethod() {
-		name := t.Method(i).Name
-		if _, taken := syms[name]; taken {
+	for name, sym := range syms {
+		if sym.Kind() != reflect.Func {
 			continue
 		}
-		// A plain func value, not a method value: the interpreter calls it
-		// like any function of a compiled package.
-		syms[name] = reflect.ValueOf(v.Method(i).Interface())
+		if m := v.MethodByName(name); m.IsValid() && m.Type() == sym.Type() {
+			// A plain func value, not a method value: the interpreter calls
+			// it like any function of a compiled package.
+			syms[name] = reflect.ValueOf(m.Interface())
+		}
 	}
 	return syms
 }
 
 // spawnSymbols returns, for one version, the node functions that start
 // processes, pinned to that version: purging the version kills them, as
-// purging a module on BEAM kills the processes running its old code.
+// purging a module on BEAM kills the processes running its old code. They
+// have the signatures of the module API's.
 func spawnSymbols(n *node.Node, v *version) map[string]reflect.Value {
 	return map[string]reflect.Value{
 		"Spawn": reflect.ValueOf(func(f func(*node.Proc)) node.PID {
@@ -53,6 +65,9 @@ func spawnSymbols(n *node.Node, v *version) map[string]reflect.Value {
 		}),
 		"SpawnOpts": reflect.ValueOf(func(f func(*node.Proc), opts node.SpawnOptions) node.PID {
 			return v.spawn(n, f, opts)
+		}),
+		"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+			return time.AfterFunc(d, func() { v.spawn(n, func(*node.Proc) { f() }, node.SpawnOptions{}) })
 		}),
 	}
 }

@@ -34,6 +34,8 @@ func TestBadCodeKeepsCurrent(t *testing.T) {
 		{"type", "package kv\n\nfunc F() int {\n\treturn \"x\"\n}\n", 4, "cannot use"},
 		{"undefined", "package kv\n\nfunc F() {\n\tnosuch()\n}\n", 4, "undefined: nosuch"},
 		{"import", "package kv\n\nimport \"example.com/nosuch\"\n\nvar _ = nosuch.X\n", 3, `import "example.com/nosuch"`},
+		// What manages the node is not part of the module API.
+		{"node.Start", "package kv\n\nimport \"github.com/gexdev/gex/node\"\n\nfunc F() {\n\tnode.Start(node.Options{})\n}\n", 6, "has no symbol Start"},
 		{"go statement", "package kv\n\nfunc F() {\n\tgo F()\n}\n", 4, "node.Spawn"},
 		{"init panic", "package kv\n\nfunc init() { panic(\"boom\") }\n", 1, "init failed: boom"},
 		// yaegi issue #1593: a package used as a value panics the compiler.

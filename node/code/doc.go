@@ -34,10 +34,13 @@
 // A module imports the standard library, "github.com/gexdev/gex/node",
 // "github.com/gexdev/gex/node/migrate" and other modules, by their name
 // ("kv") or any import path ending in it. In a module, package node is the
-// runtime's API plus, as package-level functions, the methods of the node
-// the module is loaded into: node.Call(pid, req) is a call on that node,
-// and node.Spawn pins the new process to the module version that spawned
-// it. Another module's functions are reached through stubs that find the
+// module API of node/api.go, with the same names and signatures, so that
+// module source is ordinary Go that go vet checks; its functions are bound
+// to the node the module is loaded into (node.Call(pid, req) is a call on
+// that node), and node.Spawn, node.SpawnLink, node.SpawnOpts,
+// node.AfterFunc and time.AfterFunc pin the new process to the module
+// version that started it. What manages a node (node.Start, the *Node
+// type) is not there: a module that names it does not compile. Another module's functions are reached through stubs that find the
 // function in that module's current version at each call, as Erlang's
 // fully qualified calls do; a module's calls to its own functions stay in
 // its version.
@@ -62,4 +65,12 @@
 // the process, load, sys.ChangeCode (which runs the new CodeChange) and
 // resume it, as OTP does; package node/migrate helps CodeChange read an
 // old state whichever shape it has.
+//
+// # Supervisors
+//
+// A child spec's node.MFA{Module: "kv", Func: "StartLink"} is found
+// through the server in kv's current version at every start and restart,
+// so a child restarted after a reload or a purge runs current code. A
+// Start closure built by module code belongs to that code's version: once
+// the version is purged, what it starts is killed at once.
 package code

@@ -14,6 +14,7 @@ type parsed struct {
 	name    string
 	files   []*ast.File
 	imports []*ast.ImportSpec // each import path once
+	file    *ast.File         // the package as one file, its declarations ordered
 }
 
 // parse parses src into fset, the interpreter's file set, so that the
@@ -36,6 +37,12 @@ func parse(fset *token.FileSet, src *Source) (*parsed, error) {
 		return nil, err
 	}
 	p.collectImports()
+	p.file = p.merge()
+	decls, err := orderDecls(fset, p.name, p.file.Decls)
+	if err != nil {
+		return nil, err
+	}
+	p.file.Decls = decls
 	return p, nil
 }
 
@@ -73,10 +80,13 @@ func (p *parsed) collectImports() {
 	}
 }
 
-// merged returns the package as one file: the interpreter compiles a
+// merged returns the package as one file, for the interpreter.
+func (p *parsed) merged() *ast.File { return p.file }
+
+// merge returns the package as one file: the interpreter compiles a
 // program from one syntax tree. Imports, file-scoped in Go, become
 // package-scoped; identical imports in several files are kept once.
-func (p *parsed) merged() *ast.File {
+func (p *parsed) merge() *ast.File {
 	if len(p.files) == 1 {
 		return p.files[0]
 	}

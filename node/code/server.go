@@ -91,6 +91,8 @@ func New(n *node.Node, opts Options) *Server {
 	return s
 }
 
+var _ node.FuncResolver = (*Server)(nil)
+
 // Node returns the node the server loads code into.
 func (s *Server) Node() *node.Node { return s.node }
 
@@ -104,6 +106,31 @@ func (s *Server) Module(name string) (node.Module, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.mods[moduleKey(name)], nil
+}
+
+// Func returns the exported function name of the current version of
+// module (matched case-insensitively), loading the module from the code
+// path if it is not loaded. It implements node.FuncResolver: a child spec's
+// MFA reaches current code this way at every restart.
+func (s *Server) Func(module, name string) (any, error) {
+	if err := s.autoload(module, nil); err != nil {
+		return nil, fmt.Errorf("%w: %w", node.ErrNoModule, err)
+	}
+	s.mu.RLock()
+	m := s.module(module)
+	s.mu.RUnlock()
+	var v *version
+	if m != nil {
+		v = m.cur.Load()
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotLoaded, module)
+	}
+	f, ok := v.funcs[name]
+	if !ok {
+		return nil, &UndefError{Module: m.name, Func: name, Reason: "undefined in vsn " + v.vsn}
+	}
+	return f.Interface(), nil
 }
 
 // module returns the module called name, or nil. Called with s.mu held.

@@ -9,7 +9,6 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -60,21 +59,14 @@ func ReadSource(path string) (*Source, error) {
 	return NewSource(abs, files...)
 }
 
-// BuildTag is the build constraint module sources carry (//go:build gex):
-// in a module, package node has the methods of the node as functions, which
-// the Go toolchain does not know, so go build and go vet must skip them.
-// The code server compiles files with the tag.
-const BuildTag = "gex"
-
 // goFiles lists the Go files of dir that make up a module: those go build
-// would compile with the tag BuildTag.
+// would compile, so a module directory is an ordinary Go package.
 func goFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	ctx := build.Default
-	ctx.BuildTags = append(slices.Clone(ctx.BuildTags), BuildTag)
 	var names []string
 	for _, e := range entries {
 		name := e.Name()

@@ -10,8 +10,15 @@ import (
 func init() {
 	Symbols["github.com/gexdev/gex/node/node"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"AfterFunc":        reflect.ValueOf(node.AfterFunc),
 		"BrutalKill":       reflect.ValueOf(node.BrutalKill),
+		"Call":             reflect.ValueOf(node.Call),
+		"CallTimeout":      reflect.ValueOf(node.CallTimeout),
+		"Cast":             reflect.ValueOf(node.Cast),
 		"Compiled":         reflect.ValueOf(node.Compiled),
+		"CountChildren":    reflect.ValueOf(node.CountChildren),
+		"DeleteChild":      reflect.ValueOf(node.DeleteChild),
+		"Demonitor":        reflect.ValueOf(node.Demonitor),
 		"ErrBadModule":     reflect.ValueOf(&node.ErrBadModule).Elem(),
 		"ErrBadPID":        reflect.ValueOf(&node.ErrBadPID).Elem(),
 		"ErrBadSpec":       reflect.ValueOf(&node.ErrBadSpec).Elem(),
@@ -21,6 +28,7 @@ func init() {
 		"ErrNameTaken":     reflect.ValueOf(&node.ErrNameTaken).Elem(),
 		"ErrNoChild":       reflect.ValueOf(&node.ErrNoChild).Elem(),
 		"ErrNoModule":      reflect.ValueOf(&node.ErrNoModule).Elem(),
+		"ErrNoNode":        reflect.ValueOf(&node.ErrNoNode).Elem(),
 		"ErrNoProc":        reflect.ValueOf(&node.ErrNoProc).Elem(),
 		"ErrNodeStopped":   reflect.ValueOf(&node.ErrNodeStopped).Elem(),
 		"ErrNotProcess":    reflect.ValueOf(&node.ErrNotProcess).Elem(),
@@ -28,12 +36,19 @@ func init() {
 		"ErrNotSupervisor": reflect.ValueOf(&node.ErrNotSupervisor).Elem(),
 		"ErrNotSuspended":  reflect.ValueOf(&node.ErrNotSuspended).Elem(),
 		"ErrTimeout":       reflect.ValueOf(&node.ErrTimeout).Elem(),
+		"ErrTooDeep":       reflect.ValueOf(&node.ErrTooDeep).Elem(),
+		"Exit":             reflect.ValueOf(node.Exit),
 		"Exited":           reflect.ValueOf(node.Exited),
 		"FullName":         reflect.ValueOf(node.FullName),
 		"Infinity":         reflect.ValueOf(node.Infinity),
+		"Info":             reflect.ValueOf(node.Info),
+		"IsAlive":          reflect.ValueOf(node.IsAlive),
 		"IsNormal":         reflect.ValueOf(node.IsNormal),
 		"Kill":             reflect.ValueOf(node.Kill),
 		"Killed":           reflect.ValueOf(node.Killed),
+		"Link":             reflect.ValueOf(node.Link),
+		"Logger":           reflect.ValueOf(node.Logger),
+		"Monitor":          reflect.ValueOf(node.Monitor),
 		"Named":            reflect.ValueOf(node.Named),
 		"NoReply":          reflect.ValueOf(node.NoReply),
 		"Normal":           reflect.ValueOf(node.Normal),
@@ -41,19 +56,41 @@ func init() {
 		"OneForOne":        reflect.ValueOf(node.OneForOne),
 		"ParsePID":         reflect.ValueOf(node.ParsePID),
 		"Permanent":        reflect.ValueOf(node.Permanent),
+		"Register":         reflect.ValueOf(node.Register),
+		"Registered":       reflect.ValueOf(node.Registered),
 		"Reply":            reflect.ValueOf(node.Reply),
 		"RestForOne":       reflect.ValueOf(node.RestForOne),
+		"RestartChild":     reflect.ValueOf(node.RestartChild),
 		"Running":          reflect.ValueOf(node.Running),
+		"Self":             reflect.ValueOf(node.Self),
+		"Send":             reflect.ValueOf(node.Send),
+		"SendAfter":        reflect.ValueOf(node.SendAfter),
 		"Shutdown":         reflect.ValueOf(node.Shutdown),
+		"Spawn":            reflect.ValueOf(node.Spawn),
+		"SpawnLink":        reflect.ValueOf(node.SpawnLink),
+		"SpawnOpts":        reflect.ValueOf(node.SpawnOpts),
 		"Start":            reflect.ValueOf(node.Start),
+		"StartChild":       reflect.ValueOf(node.StartChild),
+		"StartLink":        reflect.ValueOf(node.StartLink),
+		"StartServer":      reflect.ValueOf(node.StartServer),
+		"StartSupervisor":  reflect.ValueOf(node.StartSupervisor),
 		"StartTimeout":     reflect.ValueOf(node.StartTimeout),
 		"StopReply":        reflect.ValueOf(node.StopReply),
+		"StopServer":       reflect.ValueOf(node.StopServer),
 		"StopWith":         reflect.ValueOf(node.StopWith),
 		"Supervisor":       reflect.ValueOf(node.Supervisor),
 		"Suspended":        reflect.ValueOf(node.Suspended),
+		"Sys":              reflect.ValueOf(node.Sys),
 		"Temporary":        reflect.ValueOf(node.Temporary),
+		"TerminateChild":   reflect.ValueOf(node.TerminateChild),
 		"Transient":        reflect.ValueOf(node.Transient),
+		"TrapExit":         reflect.ValueOf(node.TrapExit),
+		"Unlink":           reflect.ValueOf(node.Unlink),
+		"Unregister":       reflect.ValueOf(node.Unregister),
+		"Uptime":           reflect.ValueOf(node.Uptime),
 		"Waiting":          reflect.ValueOf(node.Waiting),
+		"Whereis":          reflect.ValueOf(node.Whereis),
+		"WhichChildren":    reflect.ValueOf(node.WhichChildren),
 		"Worker":           reflect.ValueOf(node.Worker),
 
 		// type definitions
@@ -75,8 +112,10 @@ func init() {
 		"ExitError":           reflect.ValueOf((*node.ExitError)(nil)),
 		"ExitSignal":          reflect.ValueOf((*node.ExitSignal)(nil)),
 		"From":                reflect.ValueOf((*node.From)(nil)),
+		"FuncResolver":        reflect.ValueOf((*node.FuncResolver)(nil)),
 		"GenServer":           reflect.ValueOf((*node.GenServer)(nil)),
 		"InitError":           reflect.ValueOf((*node.InitError)(nil)),
+		"MFA":                 reflect.ValueOf((*node.MFA)(nil)),
 		"MaxRestartsError":    reflect.ValueOf((*node.MaxRestartsError)(nil)),
 		"Module":              reflect.ValueOf((*node.Module)(nil)),
 		"Name":                reflect.ValueOf((*node.Name)(nil)),
@@ -101,16 +140,31 @@ func init() {
 		"System":              reflect.ValueOf((*node.System)(nil)),
 
 		// interface wrapper definitions
-		"_Dest":      reflect.ValueOf((*_github_com_gexdev_gex_node_Dest)(nil)),
-		"_GenServer": reflect.ValueOf((*_github_com_gexdev_gex_node_GenServer)(nil)),
-		"_Module":    reflect.ValueOf((*_github_com_gexdev_gex_node_Module)(nil)),
-		"_Resolver":  reflect.ValueOf((*_github_com_gexdev_gex_node_Resolver)(nil)),
+		"_Dest":         reflect.ValueOf((*_github_com_gexdev_gex_node_Dest)(nil)),
+		"_FuncResolver": reflect.ValueOf((*_github_com_gexdev_gex_node_FuncResolver)(nil)),
+		"_GenServer":    reflect.ValueOf((*_github_com_gexdev_gex_node_GenServer)(nil)),
+		"_Module":       reflect.ValueOf((*_github_com_gexdev_gex_node_Module)(nil)),
+		"_Resolver":     reflect.ValueOf((*_github_com_gexdev_gex_node_Resolver)(nil)),
 	}
 }
 
 // _github_com_gexdev_gex_node_Dest is an interface wrapper for Dest type
 type _github_com_gexdev_gex_node_Dest struct {
 	IValue interface{}
+}
+
+// _github_com_gexdev_gex_node_FuncResolver is an interface wrapper for FuncResolver type
+type _github_com_gexdev_gex_node_FuncResolver struct {
+	IValue  interface{}
+	WFunc   func(module string, name string) (any, error)
+	WModule func(name string) (node.Module, error)
+}
+
+func (W _github_com_gexdev_gex_node_FuncResolver) Func(module string, name string) (any, error) {
+	return W.WFunc(module, name)
+}
+func (W _github_com_gexdev_gex_node_FuncResolver) Module(name string) (node.Module, error) {
+	return W.WModule(name)
 }
 
 // _github_com_gexdev_gex_node_GenServer is an interface wrapper for GenServer type

@@ -8,8 +8,9 @@
 //
 //	go generate ./node/symbols
 //
-// The code server adds, per module version, the methods of the *node.Node the
-// module is loaded into as package-level functions of node.
+// The code server binds, per module version, the functions of the module
+// API (node/api.go) to the *node.Node the module is loaded into, and leaves
+// out what manages a node.
 package symbols
 
 import "reflect"

@@ -1,12 +1,10 @@
-//go:build gex
-
-// Package demoserver is version 2 of the DemoServer (see demo_server.go):
+// Package demoserver is version 2 of the DemoServer (see ../demo_server.go):
 // the employee's money is now called salary, and adding to it replies with
 // the new state instead of a sentence. CodeChange turns a version 1 state
 // into a version 2 one, whichever shape it has.
 //
 //	gex(node@host)6> :sys.suspend pid
-//	gex(node@host)7> c "examples/demo_server/demo_server_v2.go"
+//	gex(node@host)7> c "examples/demo_server/v2/demo_server.go"
 //	warning: redefining module demoserver (current version loaded from demo_server.go)
 //	gex(node@host)8> :sys.change_code pid, DemoServer, "1", nil
 //	gex(node@host)9> :sys.resume pid
