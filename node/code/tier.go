@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/token"
 	"path"
 	"reflect"
@@ -63,6 +64,11 @@ func (s *Server) compileNative(ctx context.Context, src *Source, chain []string)
 	if v.vsn == "" {
 		v.vsn = src.Hash
 	}
+	if name := managesNode(p); name != "" {
+		// Go would compile it; the interpreter refuses it, and says why.
+		return nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrCompile,
+			Detail: "node." + name + " manages a node and is not for modules"}
+	}
 	mods, err := s.nativeImports(p, slices.Concat(chain, []string{moduleKey(v.name)}))
 	if err != nil {
 		return nil, err
@@ -91,11 +97,43 @@ func (s *Server) compileNative(ctx context.Context, src *Source, chain []string)
 			return nil, err
 		}
 	}
+	if err := s.pinNative(nv, v); err != nil {
+		return nil, err
+	}
 	v.funcs, v.other, v.plugin, v.mapped = nv.Funcs, nv.Other, nv.Path, nv.Mapped
 	if v.cb, err = callbacks(v, nv.Funcs); err != nil {
 		return nil, err
 	}
 	return &Object{v: v}, nil
+}
+
+// managesNode returns a name of package node the module uses that is not
+// for modules (notForModules), or "".
+func managesNode(p *parsed) string {
+	var found string
+	for _, f := range p.files {
+		local := ""
+		for _, is := range f.Imports {
+			if ipath, _ := strconv.Unquote(is.Path.Value); ipath == nodePath {
+				local = "node"
+				if is.Name != nil {
+					local = is.Name.Name
+				}
+			}
+		}
+		if local == "" {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && found == "" {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == local && slices.Contains(notForModules, sel.Sel.Name) {
+					found = sel.Sel.Name
+				}
+			}
+			return found == ""
+		})
+	}
+	return found
 }
 
 // nativeImports returns the importable symbols of each module p imports,
@@ -140,4 +178,22 @@ func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback
 	}
 	s.node.Logger().Warn("module loaded interpreted", "module", src.Name, "vsn", obj.v.vsn, "reason", err.Error())
 	return obj, err, nil
+}
+
+// pinNative gives the native version's code the node functions that start
+// processes pinned to v, as the interpreted tier's are: purging v kills
+// what its code spawned, and AfterFunc runs f in such a process. (The
+// module's init has run when the plugin was opened, before this.)
+func (s *Server) pinNative(nv *native.Version, v *version) error {
+	for name, f := range spawnSymbols(s.node, v) {
+		if err := nv.Hook(nodePath+"."+name, f); err != nil {
+			return err
+		}
+	}
+	for _, ipath := range []string{"time", "context"} {
+		if err := nv.Hook(ipath+".AfterFunc", afterFuncSymbols(s.node, v, ipath)["AfterFunc"]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -406,3 +406,10 @@ func HandleCall(req any, from node.From, state any) node.Result {
 		t.Fatalf("the interpreted version after a refused tier-up: %v", got)
 	}
 }
+
+// forTiers runs test once in each tier, as subtests named by the tier.
+func forTiers(t *testing.T, test func(t *testing.T, tier code.Tier)) {
+	for _, tier := range tiers {
+		t.Run(tier.String(), func(t *testing.T) { test(t, tier) })
+	}
+}

@@ -63,7 +63,7 @@ func BenchmarkNativeBuild(b *testing.B) {
 func BenchmarkCall(b *testing.B) {
 	v := build(b, native.New(native.Options{CacheDir: cacheDir}), source(b, kvSource))
 	n := startNode(b)
-	pid := must[node.PID](b)(n.StartServer(module{"kv", v.Callbacks}, nil))
+	pid := must[node.PID](b)(n.StartServer(module{"kv", callbacks(b, v)}, nil))
 	must[any](b)(n.Call(pid, []any{"put", "a", 42}))
 	bench := func(req []any) func(*testing.B) {
 		return func(b *testing.B) {

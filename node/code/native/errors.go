@@ -28,6 +28,9 @@ var (
 	ErrMismatch = errors.New("plugin built against other package versions than the host")
 	// ErrLoad: plugin.Open failed for another reason.
 	ErrLoad = errors.New("plugin failed to load")
+	// ErrInit: the module's init panicked when the plugin was opened. The
+	// plugin stays mapped, half initialized, and is never opened again.
+	ErrInit = errors.New("the module's init panicked")
 	// ErrSignature: an exported function named like a GenServer callback
 	// has another signature than the runtime calls.
 	ErrSignature = errors.New("callback with the wrong signature")

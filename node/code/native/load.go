@@ -9,20 +9,39 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gexdev/gex/node"
 )
 
 // Version is a loaded native module version.
 type Version struct {
-	Name      string                   // package name
-	Path      string                   // the plugin file
-	Mapped    int64                    // bytes of address space the plugin maps, for the life of the process
-	Funcs     map[string]reflect.Value // exported functions
-	Other     map[string]reflect.Value // exported constants, and types as (*T)(nil)
-	Callbacks *node.Callbacks          // the GenServer callbacks it exports; Vsn left for the caller
+	Name   string                   // package name
+	Path   string                   // the plugin file
+	Mapped int64                    // bytes of address space the plugin maps, for the life of the process
+	Funcs  map[string]reflect.Value // exported functions
+	Other  map[string]reflect.Value // exported constants, and types as (*T)(nil)
 
 	binds map[string]func(map[string]reflect.Value) // by module import path
+	hooks map[string]any                            // "path.Name" → pointer to the wrapper's var
+}
+
+// Hook replaces, for the version's code, the function path.Name (node.Spawn,
+// node.SpawnLink, node.SpawnOpts, node.AfterFunc, time.AfterFunc,
+// context.AfterFunc) by f, which must have its type. The code server pins
+// what a version starts this way. A plugin is one package however often
+// it is opened: the last Hook of a name wins for every Version of it.
+func (v *Version) Hook(fullName string, f reflect.Value) error {
+	ptr, ok := v.hooks[fullName]
+	if !ok {
+		return &Error{Module: v.Name, Op: "load", Err: ErrLoad, Detail: "no hook " + fullName}
+	}
+	dst := reflect.ValueOf(ptr).Elem()
+	if f.Type() != dst.Type() {
+		return &Error{Module: v.Name, Op: "load", Err: ErrLoad, Detail: fmt.Sprintf("hook %s has type %v, not %v", fullName, dst.Type(), f.Type())}
+	}
+	dst.Set(f)
+	return nil
 }
 
 // Bind gives the version's stubs of the module it imports as ipath the
@@ -50,9 +69,9 @@ func Open(name, path string) (*Version, error) {
 	if err != nil {
 		return nil, &Error{Module: name, Op: "load", Err: ErrLoad, Detail: err.Error()}
 	}
-	p, err := plugin.Open(abs)
+	p, err := openPlugin(name, abs)
 	if err != nil {
-		return nil, loadError(name, err)
+		return nil, err
 	}
 	sym, err := p.Lookup(exportsVar)
 	if err != nil {
@@ -76,10 +95,42 @@ func Open(name, path string) (*Version, error) {
 			v.binds = *binds
 		}
 	}
-	if v.Callbacks, err = Callbacks(name, v.Funcs); err != nil {
-		return nil, err
+	if sym, err := p.Lookup(hooksVar); err == nil {
+		if hooks, ok := sym.(*map[string]any); ok {
+			v.hooks = *hooks
+		}
 	}
 	return v, nil
+}
+
+// Opens of one plugin file are serialized, and a plugin whose init
+// panicked is never opened again: plugin.Open would wait forever for the
+// init to finish.
+var (
+	openLocks  sync.Map // abs path → *sync.Mutex
+	initFailed sync.Map // abs path → *Error
+)
+
+// openPlugin opens the plugin at abs, running the module's init the first
+// time; a panic of the init becomes an *Error (ErrInit).
+func openPlugin(name, abs string) (p *plugin.Plugin, err error) {
+	mu, _ := openLocks.LoadOrStore(abs, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if e, failed := initFailed.Load(abs); failed {
+		return nil, e.(error)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e := &Error{Module: name, Op: "load", Err: ErrInit, Detail: fmt.Sprint(r)}
+			initFailed.Store(abs, e)
+			p, err = nil, e
+		}
+	}()
+	if p, err = plugin.Open(abs); err != nil {
+		return nil, loadError(name, err)
+	}
+	return p, nil
 }
 
 // loadError classifies an error of plugin.Open.
@@ -93,6 +144,10 @@ func loadError(module string, err error) error {
 	}
 	return &Error{Module: module, Op: "load", Err: kind, Detail: err.Error()}
 }
+
+// Callbacks returns the GenServer callbacks the version exports (Vsn left
+// for the caller to set), or a *SignatureError.
+func (v *Version) Callbacks() (*node.Callbacks, error) { return Callbacks(v.Name, v.Funcs) }
 
 // callbackType is node.Callbacks, whose func fields are the callbacks.
 var callbackType = reflect.TypeFor[node.Callbacks]()

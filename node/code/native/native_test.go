@@ -64,6 +64,16 @@ type module struct {
 	cb   *node.Callbacks
 }
 
+// callbacks returns v's GenServer callbacks.
+func callbacks(t testing.TB, v *native.Version) *node.Callbacks {
+	t.Helper()
+	cb, err := v.Callbacks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cb
+}
+
 func (m module) Name() string               { return m.name }
 func (m module) Callbacks() *node.Callbacks { return m.cb }
 
@@ -82,8 +92,8 @@ func startNode(t testing.TB) *node.Node {
 func TestBuild(t *testing.T) {
 	b := native.New(native.Options{CacheDir: cacheDir})
 	v := build(t, b, source(t, "testdata/kv/kv.go"))
-	if v.Callbacks.Init == nil || v.Callbacks.HandleCall == nil || v.Callbacks.HandleCast != nil {
-		t.Fatalf("callbacks: %+v", v.Callbacks)
+	if cb := callbacks(t, v); cb.Init == nil || cb.HandleCall == nil || cb.HandleCast != nil {
+		t.Fatalf("callbacks: %+v", cb)
 	}
 	if got := v.Funcs["Double"].Interface().(func(int) int)(21); got != 42 {
 		t.Errorf("Double(21) = %d", got)
@@ -98,7 +108,7 @@ func TestBuild(t *testing.T) {
 		t.Errorf("Mapped = %d", v.Mapped)
 	}
 	n := startNode(t)
-	pid, err := n.StartServer(module{"kv", v.Callbacks}, nil)
+	pid, err := n.StartServer(module{"kv", callbacks(t, v)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +136,7 @@ func TestTwoVersions(t *testing.T) {
 	}
 	n := startNode(t)
 	for want, v := range map[string]*native.Version{"0": v0, "1": v1} {
-		pid, err := n.StartServer(module{"kv", v.Callbacks}, nil)
+		pid, err := n.StartServer(module{"kv", callbacks(t, v)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +214,10 @@ func TestErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := native.New(native.Options{CacheDir: cacheDir})
-			_, err := b.Build(context.Background(), tc.src)
+			v, err := b.Build(context.Background(), tc.src)
+			if err == nil {
+				_, err = v.Callbacks()
+			}
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("got %v; want %v saying %q", err, tc.want, tc.says)
 			}
@@ -329,5 +342,18 @@ func TestStackNamesSource(t *testing.T) {
 	}()
 	if !strings.Contains(stack, "/src/boom.go:6") {
 		t.Fatalf("stack lacks /src/boom.go:6:\n%s", stack)
+	}
+}
+
+// TestInitPanic: a module whose init panics fails to load with ErrInit,
+// and so does every later open of its plugin, at once (plugin.Open itself
+// would wait forever for the failed init).
+func TestInitPanic(t *testing.T) {
+	src := text("initpanic", "package initpanic\n\nfunc init() { panic(\"boom\") }\n")
+	for i := range 2 {
+		_, err := native.New(native.Options{CacheDir: cacheDir}).Build(context.Background(), src)
+		if !errors.Is(err, native.ErrInit) || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("open %d: %v", i+1, err)
+		}
 	}
 }
