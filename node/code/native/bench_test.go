@@ -12,8 +12,8 @@ import (
 	"github.com/gexdev/gex/node/code/native"
 )
 
-// kvSource is the module the benchmarks build.
-const kvSource = "testdata/kv/kv.go"
+// kvSource is the module the benchmarks build: the walkthrough's KV.
+const kvSource = "../../../examples/kv/kv.go"
 
 // BenchmarkNativeBuild builds KV natively with Go's build cache warm (the
 // runtime already compiled for dynamic linking by an earlier build).
