@@ -31,6 +31,15 @@ func (t Tier) String() string {
 	return "interpreted"
 }
 
+// identical reports whether a and b are the same type, or identical
+// unnamed types (the same signature): the interpreter makes the function
+// types of a module with reflect.FuncOf, and a plugin brings its own copy
+// of a function type the host binary lacks, so one signature can be two
+// reflect.Types, which calls convert between.
+func identical(a, b reflect.Type) bool {
+	return a == b || a.Name() == "" && b.Name() == "" && a.String() == b.String() && a.ConvertibleTo(b) && b.ConvertibleTo(a)
+}
+
 // ErrNoNative: a native compile on a server without a native builder.
 var ErrNoNative = errors.New("no native builder (Options.Native)")
 

@@ -3,6 +3,7 @@ package code_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
@@ -15,21 +16,23 @@ import (
 func BenchmarkTierUp(b *testing.B) {
 	dir := b.TempDir()
 	n, s, events := startTierUp(b)
-	write(b, dir, "kv.go", kvSrc("0", ""))
+	kv := readFile("../../examples/kv/kv.go")
+	write(b, dir, "kv.go", kv)
 	s.AddPath(dir)
 	must[*code.LoadResult](b)(s.Load("KV"))
 	nextEvent(b, events)
-	pid := must[node.PID](b)(n.StartServer("kv", nil, node.Named("KV")))
+	must[node.PID](b)(n.StartServer("kv", nil, node.Named("KV")))
+	stamp := time.Now().UnixNano()
 	i := 0
 	for b.Loop() {
 		i++
 		b.StopTimer()
-		write(b, dir, "kv.go", kvSrc("0", fmt.Sprintf("// edit %d\n", i)))
+		write(b, dir, "kv.go", kv+fmt.Sprintf("\n// edit %d-%d\n", stamp, i)) // source the toolchain has not seen
 		b.StartTimer()
 		must[*code.LoadResult](b)(s.Reload("KV"))
 		if ev := nextEvent(b, events); ev.Err != nil || ev.Module.Tier != code.Native {
 			b.Fatalf("tier-up: %+v", ev)
 		}
-		must[any](b)(n.Call(pid, []any{"vsn"}))
+		must[any](b)(n.Call(node.Name("KV"), []any{"get", "a", nil}))
 	}
 }

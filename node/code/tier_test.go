@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -411,5 +412,39 @@ func HandleCall(req any, from node.From, state any) node.Result {
 func forTiers(t *testing.T, test func(t *testing.T, tier code.Tier)) {
 	for _, tier := range tiers {
 		t.Run(tier.String(), func(t *testing.T) { test(t, tier) })
+	}
+}
+
+// TestTierRareSignature calls, across tiers, a function whose signature
+// the host binary does not contain: the interpreter makes its type with
+// reflect.FuncOf and the plugin brings its own copy, two reflect.Types for
+// one signature. Stubs, importers and tier-ups treat them as the same.
+func TestTierRareSignature(t *testing.T) {
+	const src = `package rare
+
+const Vsn = %q
+
+func Pick(m map[string][]int8, k string) [3]uint16 { return [3]uint16{uint16(len(m[k])), %d} }
+`
+	dir := t.TempDir()
+	_, s, _ := startTier(t, code.Interpreted)
+	loadTier(t, s, code.Interpreted, dir, "rare.go", fmt.Sprintf(src, "1", 1))
+	loadTier(t, s, code.Native, dir, "user.go", `package user
+
+import "rare"
+
+func Ask() uint16 { return rare.Pick(map[string][]int8{"a": {1, 2}}, "a")[1] }
+`)
+	pick := s.Exports()["rare/rare"]["Pick"]
+	ask := fn[func() uint16](t, s, "user", "Ask")
+	for i, tier := range []code.Tier{code.Native, code.Interpreted, code.Native} {
+		loadTier(t, s, tier, dir, "rare.go", fmt.Sprintf(src, fmt.Sprint(i+2), i+2))
+		out := pick.Call([]reflect.Value{reflect.ValueOf(map[string][]int8{"a": {1, 2, 3}}), reflect.ValueOf("a")})
+		if got := out[0].Index(0).Uint(); got != 3 || out[0].Index(1).Uint() != uint64(i+2) {
+			t.Errorf("%v: rare.Pick through the stub = %v", tier, out[0])
+		}
+		if got := ask(); got != uint16(i+2) {
+			t.Errorf("%v: user.Ask() = %d, want %d", tier, got, i+2)
+		}
 	}
 }

@@ -32,6 +32,8 @@ func (s *Server) tierUp(src *Source, v *version) {
 		}
 		if err != nil {
 			s.node.Logger().Warn("module stays interpreted", "module", v.name, "vsn", v.vsn, "reason", err.Error())
+		} else {
+			s.node.Logger().Info("module runs native", "module", v.name, "vsn", v.vsn)
 		}
 		if s.onTierUp != nil {
 			s.onTierUp(ev)
@@ -53,8 +55,8 @@ func (s *Server) switchNative(src *Source, v *version) error {
 	}
 	nv := obj.v
 	for name, f := range v.funcs {
-		if g, ok := nv.funcs[name]; !ok || g.Type() != f.Type() {
-			return fmt.Errorf("%s has type %v interpreted and %v native: importers compiled against one cannot call the other", name, f.Type(), g.Type())
+		if g, ok := nv.funcs[name]; !ok || !identical(g.Type(), f.Type()) {
+			return fmt.Errorf("%s is %v interpreted, not in the native version's exports as such: importers compiled against one cannot call the other", name, f.Type())
 		}
 	}
 	// GenServers of the module are suspended while their states are

@@ -59,7 +59,9 @@ func stubPackage(m Module) []byte {
 			call = "return " + call
 		}
 		fmt.Fprintf(&decls, "var gex%s %s\n\nfunc %s(%s)%s { %s }\n\n", name, sig, name, strings.Join(params, ", "), results, call)
-		fmt.Fprintf(&binds, "\tif f, ok := funcs[%q]; ok {\n\t\tgex%s = f.Interface().(%s)\n\t}\n", name, name, sig)
+		// Converted, not asserted: the code server's stub may carry another
+		// copy of the same signature's type (reflect.FuncOf's, not the plugin's).
+		fmt.Fprintf(&binds, "\tif f, ok := funcs[%q]; ok {\n\t\tgex%s = f.Convert(gexreflect.TypeOf(gex%s)).Interface().(%s)\n\t}\n", name, name, name, sig)
 	}
 	for _, name := range sortedKeys(m.Consts) {
 		if lit, ok := constSource(m.Consts[name]); ok && validIdent(name) && m.Funcs[name] == nil {

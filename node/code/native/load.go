@@ -165,7 +165,12 @@ func Callbacks(module string, funcs map[string]reflect.Value) (*node.Callbacks, 
 			continue
 		}
 		if f.Type() != field.Type {
-			return nil, &SignatureError{Module: module, Callback: field.Name, Got: f.Type(), Want: field.Type}
+			// The same signature may be two types (a plugin's own copy of a
+			// func type): identical ones convert.
+			if f.Type().String() != field.Type.String() || !f.Type().ConvertibleTo(field.Type) {
+				return nil, &SignatureError{Module: module, Callback: field.Name, Got: f.Type(), Want: field.Type}
+			}
+			f = f.Convert(field.Type)
 		}
 		out.Field(i).Set(f)
 	}
