@@ -83,7 +83,7 @@ func (s *Server) Delete(name string) error {
 func (s *Server) purge(m *module) []node.PID {
 	old := m.old
 	m.old = nil
-	old.drop()
+	old.drop(s)
 	return old.live(s.node)
 }
 

@@ -56,7 +56,8 @@ type Server struct {
 	native       *native.Builder
 	tierUpOn     bool
 	onTierUp     func(TierUpEvent)
-	tiering      sync.WaitGroup // tier-ups in progress
+	tiering      sync.WaitGroup      // tier-ups in progress
+	hooked       map[string]*version // plugin file → the version its hooks pin to; guarded by mu
 
 	mu      sync.RWMutex
 	path    []string
@@ -83,6 +84,7 @@ func New(n *node.Node, opts Options) *Server {
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
 		loading:      make(map[string]*loadCall),
+		hooked:       make(map[string]*version),
 	}
 	if s.purgeTimeout <= 0 {
 		s.purgeTimeout = 5 * time.Second

@@ -10,7 +10,9 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"time"
 
+	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code/native"
 )
 
@@ -106,11 +108,11 @@ func (s *Server) compileNative(ctx context.Context, src *Source, chain []string)
 			return nil, err
 		}
 	}
-	if err := s.pinNative(nv, v); err != nil {
+	v.funcs, v.other, v.plugin, v.mapped, v.native = nv.Funcs, nv.Other, nv.Path, nv.Mapped, nv
+	if v.cb, err = callbacks(v, nv.Funcs); err != nil {
 		return nil, err
 	}
-	v.funcs, v.other, v.plugin, v.mapped = nv.Funcs, nv.Other, nv.Path, nv.Mapped
-	if v.cb, err = callbacks(v, nv.Funcs); err != nil {
+	if err := s.pinNative(v); err != nil {
 		return nil, err
 	}
 	return &Object{v: v}, nil
@@ -192,17 +194,58 @@ func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback
 // pinNative gives the native version's code the node functions that start
 // processes pinned to v, as the interpreted tier's are: purging v kills
 // what its code spawned, and AfterFunc runs f in such a process. (The
-// module's init has run when the plugin was opened, before this.)
-func (s *Server) pinNative(nv *native.Version, v *version) error {
-	for name, f := range spawnSymbols(s.node, v) {
+// module's init has run when the plugin was opened, before this.) A
+// plugin is one package however often it is opened, so the last version
+// pinned owns its hooks.
+func (s *Server) pinNative(v *version) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := hook(v.native, spawnSymbols(s.node, v), afterFuncSymbols(s.node, v, "time"), afterFuncSymbols(s.node, v, "context")); err != nil {
+		return err
+	}
+	s.hooked[v.plugin] = v
+	return nil
+}
+
+// unpinNative points the hooks of v's plugin, if v owns them, at functions
+// that hold no version: the plugin stays mapped for the life of the
+// process, and its hooks must not keep the purged version (and the
+// interpreted version it replaced) alive. What its code still spawns dies
+// at once, as a purged version's does. Called with s.mu held.
+func (s *Server) unpinNative(v *version) {
+	if v.native == nil || s.hooked[v.plugin] != v {
+		v.native = nil
+		return
+	}
+	delete(s.hooked, v.plugin)
+	// The module API's functions find the caller's node: nothing held.
+	dead := func(f func(*node.Proc), opts node.SpawnOptions) node.PID {
+		pid := node.SpawnOpts(f, opts)
+		node.Exit(pid, node.Kill)
+		return pid
+	}
+	gone := func(f func()) { dead(func(*node.Proc) { f() }, node.SpawnOptions{}) }
+	hook(v.native, map[string]reflect.Value{
+		"Spawn":     reflect.ValueOf(func(f func(*node.Proc)) node.PID { return dead(f, node.SpawnOptions{}) }),
+		"SpawnLink": reflect.ValueOf(func(f func(*node.Proc)) node.PID { return dead(f, node.SpawnOptions{Link: true}) }),
+		"SpawnOpts": reflect.ValueOf(dead),
+		"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+			return time.AfterFunc(d, func() { gone(f) })
+		}),
+	}, AfterFuncSymbols("time", gone), AfterFuncSymbols("context", gone))
+	v.native = nil
+}
+
+// hook sets the plugin's hooks: the node functions, then time's and
+// context's AfterFunc.
+func hook(nv *native.Version, nodeSyms, timeSyms, contextSyms map[string]reflect.Value) error {
+	for name, f := range nodeSyms {
 		if err := nv.Hook(nodePath+"."+name, f); err != nil {
 			return err
 		}
 	}
-	for _, ipath := range []string{"time", "context"} {
-		if err := nv.Hook(ipath+".AfterFunc", afterFuncSymbols(s.node, v, ipath)["AfterFunc"]); err != nil {
-			return err
-		}
+	if err := nv.Hook("time.AfterFunc", timeSyms["AfterFunc"]); err != nil {
+		return err
 	}
-	return nil
+	return nv.Hook("context.AfterFunc", contextSyms["AfterFunc"])
 }

@@ -155,10 +155,12 @@ func (v *version) live(n *node.Node) []node.PID {
 }
 
 // drop marks v, and the version it took the place of, purged: what their
-// code spawns from now on dies at once.
-func (v *version) drop() {
+// code spawns from now on dies at once. A native version's plugin, which
+// stays mapped, is made to let go of v.
+func (v *version) drop(s *Server) {
 	v.purged.Store(true)
 	if v.shadow != nil {
 		v.shadow.purged.Store(true)
 	}
+	s.unpinNative(v)
 }

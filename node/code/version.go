@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // version is one compiled version of a module: its own interpreter, reached
@@ -19,9 +20,10 @@ type version struct {
 	path   string
 	loaded atomic.Int64 // Unix nanoseconds, set by Install; Object.Info reads it without the lock
 	tier   Tier
-	plugin string   // a native version's plugin file
-	mapped int64    // the bytes it maps, never unmapped (golang/go#20461)
-	shadow *version // the interpreted version a tier-up replaced: its processes are this version's
+	plugin string          // a native version's plugin file
+	mapped int64           // the bytes it maps, never unmapped (golang/go#20461)
+	shadow *version        // the interpreted version a tier-up replaced: its processes are this version's
+	native *native.Version // a native version's plugin, whose hooks pin what it spawns to this version
 
 	funcs  map[string]reflect.Value // exported functions, as the interpreter wraps them
 	other  map[string]reflect.Value // exported constants and types
