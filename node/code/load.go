@@ -76,7 +76,7 @@ func (s *Server) loadSource(src *Source, chain []string) (*LoadResult, error) {
 	if err == nil {
 		if res, err = s.Install(obj); err == nil {
 			res.Fallback = fallback
-			if s.tierUpOn && obj.v.tier == Interpreted && fallback == nil {
+			if s.tierUpOn && !s.tierUpOff.Load() && obj.v.tier == Interpreted && fallback == nil {
 				s.tierUp(src, obj.v)
 			}
 		}

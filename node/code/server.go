@@ -39,7 +39,9 @@ type Options struct {
 	// GenServers and their states carried over (development's --native).
 	// A version that cannot switch stays interpreted and says why, once.
 	TierUp bool
-	// OnTierUp, if set, is told of each tier-up's end.
+	// OnTierUp, if set, is told of each tier-up's end. A host that
+	// cannot build native versions at all (no C compiler, ...) is said
+	// once, and tier-up stops.
 	OnTierUp func(TierUpEvent)
 }
 
@@ -57,6 +59,7 @@ type Server struct {
 	tierUpOn     bool
 	onTierUp     func(TierUpEvent)
 	tiering      sync.WaitGroup      // tier-ups in progress
+	tierUpOff    atomic.Bool         // set when this host turned out unable to build native versions
 	hooked       map[string]*version // plugin file → the version its hooks pin to; guarded by mu
 
 	mu      sync.RWMutex

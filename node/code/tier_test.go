@@ -35,9 +35,21 @@ func TestMain(m *testing.M) {
 // that must hold on both.
 var tiers = []code.Tier{code.Interpreted, code.Native}
 
+// needNative skips t where native versions cannot be built (no C
+// compiler, ...), saying why.
+func needNative(t testing.TB) {
+	t.Helper()
+	if err := builder.Check(context.Background()); err != nil {
+		t.Skipf("no native versions here: %v", err)
+	}
+}
+
 // startTier returns a node and a code server that loads versions in tier.
 func startTier(t testing.TB, tier code.Tier) (*node.Node, *code.Server, *logBuffer) {
 	t.Helper()
+	if tier == code.Native {
+		needNative(t)
+	}
 	return start(t, code.Options{Tier: tier, Native: builder})
 }
 
@@ -48,6 +60,7 @@ func loadTier(t testing.TB, s *code.Server, tier code.Tier, dir, name, text stri
 	src := must[*code.Source](t)(code.ReadSource(write(t, dir, name, text)))
 	var obj *code.Object
 	if tier == code.Native {
+		needNative(t)
 		obj = must[*code.Object](t)(s.CompileNative(context.Background(), src))
 	} else {
 		obj = must[*code.Object](t)(s.Compile(src))
@@ -315,6 +328,7 @@ func X() int { return point.Make(3, 4).X }
 // tier-up events arrive on.
 func startTierUp(t testing.TB) (*node.Node, *code.Server, <-chan code.TierUpEvent) {
 	t.Helper()
+	needNative(t)
 	events := make(chan code.TierUpEvent, 16)
 	n, s, _ := start(t, code.Options{Native: builder, TierUp: true, OnTierUp: func(ev code.TierUpEvent) { events <- ev }})
 	t.Cleanup(s.WaitTierUp)

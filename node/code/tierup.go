@@ -2,10 +2,12 @@ package code
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // TierUpEvent tells of a tier-up (Options.TierUp): the module switched to
@@ -30,15 +32,32 @@ func (s *Server) tierUp(src *Source, v *version) {
 		if in, ierr := s.Info(v.name); ierr == nil {
 			ev.Module = in
 		}
-		if err != nil {
+		switch {
+		case hostCannot(err):
+			// Said once: no later load can do better.
+			if s.tierUpOff.CompareAndSwap(false, true) {
+				s.node.Logger().Warn("native builds unavailable; modules run interpreted", "reason", err.Error())
+			}
+		case err != nil:
 			s.node.Logger().Warn("module stays interpreted", "module", v.name, "vsn", v.vsn, "reason", err.Error())
-		} else {
+		default:
 			s.node.Logger().Info("module runs native", "module", v.name, "vsn", v.vsn)
 		}
 		if s.onTierUp != nil {
 			s.onTierUp(ev)
 		}
 	}()
+}
+
+// hostCannot reports whether err says this host cannot build native
+// versions at all, rather than that one version cannot be native.
+func hostCannot(err error) bool {
+	for _, e := range []error{native.ErrNoCgo, native.ErrUnsupported, native.ErrToolchain, native.ErrNoSource} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // WaitTierUp waits for the tier-ups in progress to end.

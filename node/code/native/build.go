@@ -39,6 +39,9 @@ type Builder struct {
 	host     host
 	modPath  string // the module path of Options.ModuleDir
 
+	checkOnce sync.Once
+	checkErr  error
+
 	mu      sync.Mutex
 	flights map[string]*flight // builds in progress, by key
 }
@@ -54,6 +57,17 @@ type flight struct {
 // New returns a Builder.
 func New(opts Options) *Builder {
 	return &Builder{opts: opts, flights: make(map[string]*flight)}
+}
+
+// Check builds and loads a module of one function, once per Builder, and
+// returns why that fails: whether this host can have native versions at
+// all (a C compiler, the toolchain, the module's source, the platform).
+func (b *Builder) Check(ctx context.Context) error {
+	b.checkOnce.Do(func() {
+		src := Source{Name: "gexcheck", Files: []File{{Name: "gexcheck.go", Data: []byte("package gexcheck\n\nfunc F() int { return 1 }\n")}}}
+		_, b.checkErr = b.Build(ctx, src)
+	})
+	return b.checkErr
 }
 
 // Build compiles src natively, or finds it in the cache, and loads it.

@@ -25,6 +25,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	cacheDir = dir
+	checker = native.New(native.Options{CacheDir: dir})
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -49,8 +50,21 @@ func text(name, body string) native.Source {
 	return native.Source{Name: name, Files: []native.File{{Name: "/src/" + name + ".go", Data: []byte(body)}}}
 }
 
+// needNative skips t where plugins cannot be built (no C compiler, ...),
+// saying why.
+func needNative(t testing.TB) {
+	t.Helper()
+	if err := checker.Check(context.Background()); err != nil {
+		t.Skipf("no native builds here: %v", err)
+	}
+}
+
+// checker probes, once, whether this host builds plugins.
+var checker *native.Builder
+
 func build(t testing.TB, b *native.Builder, src native.Source) *native.Version {
 	t.Helper()
+	needNative(t)
 	v, err := b.Build(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +187,7 @@ func TestCache(t *testing.T) {
 // TestConcurrentBuilds builds one source from several goroutines: one
 // build, one plugin.
 func TestConcurrentBuilds(t *testing.T) {
+	needNative(t)
 	b := native.New(native.Options{CacheDir: t.TempDir()})
 	src := text("conc", "package conc\n\nfunc F() int { return 7 }\n")
 	paths := make(chan string, 4)
@@ -213,6 +228,7 @@ func TestErrors(t *testing.T) {
 		{"reserved name", text("res", "package res\n\nvar GexNativeExports = 1\n"), native.ErrCompile, "GexNativeExports"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			needNative(t)
 			b := native.New(native.Options{CacheDir: cacheDir})
 			v, err := b.Build(context.Background(), tc.src)
 			if err == nil {
@@ -349,6 +365,7 @@ func TestStackNamesSource(t *testing.T) {
 // and so does every later open of its plugin, at once (plugin.Open itself
 // would wait forever for the failed init).
 func TestInitPanic(t *testing.T) {
+	needNative(t)
 	src := text("initpanic", "package initpanic\n\nfunc init() { panic(\"boom\") }\n")
 	for i := range 2 {
 		_, err := native.New(native.Options{CacheDir: cacheDir}).Build(context.Background(), src)
