@@ -23,6 +23,17 @@
 // Go build cache makes a build of new source cheap (well under a second)
 // once the first build has compiled the runtime for dynamic linking.
 //
+// # What the code server gives a version
+//
+// A module that imports another module is given a stub package for it,
+// generated from that module's current signatures and bound after loading
+// (Version.Bind) to the code server's stable-dispatch stubs. The calls a
+// module makes to node.Spawn, SpawnLink, SpawnOpts, AfterFunc, and to
+// time.AfterFunc and context.AfterFunc, go through hooks (Version.Hook),
+// so that the code server pins what a version starts to that version, as
+// it does for interpreted ones. The module's init runs when the plugin is
+// opened, before either.
+//
 // # Failures
 //
 // Plugins need cgo (a C compiler at build time, a host linked with cgo),
