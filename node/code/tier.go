@@ -42,9 +42,6 @@ func identical(a, b reflect.Type) bool {
 	return a == b || a.Name() == "" && b.Name() == "" && a.String() == b.String() && a.ConvertibleTo(b) && b.ConvertibleTo(a)
 }
 
-// ErrNoNative: a native compile on a server without a native builder.
-var ErrNoNative = errors.New("no native builder (Options.Native)")
-
 // CompileNative compiles src as a native version: the same checks as
 // Compile, then a plugin built and loaded by the server's native builder.
 // The modules it imports are given to it as stubs of their current

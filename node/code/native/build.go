@@ -26,6 +26,10 @@ type Options struct {
 	// Go is the go command. Default: go on PATH. It must be the
 	// toolchain that built the host.
 	Go string
+	// Host is the binary the plugins are for. Default: the running one
+	// (readHost). A release sets HostOf(its bin/<name>), built by the same
+	// toolchain from ModuleDir; Open works only in that binary.
+	Host *Host
 }
 
 // Builder builds and loads native module versions for the running binary.
@@ -36,7 +40,7 @@ type Builder struct {
 
 	setup    sync.Once
 	setupErr error // why this host cannot build plugins at all
-	host     host
+	host     Host
 	modPath  string // the module path of Options.ModuleDir
 
 	checkOnce sync.Once
@@ -111,11 +115,15 @@ func (b *Builder) Compile(ctx context.Context, src Source) (string, error) {
 // toolchain and the module.
 func (b *Builder) init(module string) error {
 	b.setup.Do(func() {
-		b.host = readHost()
+		if b.opts.Host != nil {
+			b.host = *b.opts.Host
+		} else {
+			b.host = readHost()
+		}
 		switch {
 		case runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd":
 			b.setupErr = ErrUnsupported
-		case !b.host.cgo:
+		case !b.host.Cgo:
 			b.setupErr = &Error{Op: "build", Err: ErrNoCgo, Detail: "the host was built with CGO_ENABLED=0"}
 		}
 		if b.setupErr != nil {
@@ -125,7 +133,7 @@ func (b *Builder) init(module string) error {
 			return
 		}
 		if b.opts.ModuleDir == "" {
-			if b.opts.ModuleDir, b.setupErr = moduleDir("", b.opts.Go, b.host.mod); b.setupErr != nil {
+			if b.opts.ModuleDir, b.setupErr = moduleDir("", b.opts.Go, b.host.Mod); b.setupErr != nil {
 				return
 			}
 		}
@@ -197,11 +205,11 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w", "-overlay", ovPath, "-o", tmp.Name()}, b.host.flags...)
+	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w", "-overlay", ovPath, "-o", tmp.Name()}, b.host.Flags...)
 	args = append(args, "./"+pkgRel)
 	cmd := exec.CommandContext(ctx, b.opts.Go, args...)
 	cmd.Dir = b.opts.ModuleDir
-	cmd.Env = append(append(os.Environ(), b.host.env...), "CGO_ENABLED=1")
+	cmd.Env = append(append(os.Environ(), b.host.Env...), "CGO_ENABLED=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

@@ -3,6 +3,7 @@ package native
 import (
 	"bytes"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -14,13 +15,24 @@ import (
 	"strings"
 )
 
-// host is what a plugin must match: the build of the running binary.
-type host struct {
-	flags []string // go build flags: -race, -tags, -trimpath, -gcflags, ...
-	env   []string // KEY=value: GOAMD64, GOEXPERIMENT, CGO_*, ...
-	cgo   bool
-	id    string // build ID of the executable, or a hash of it
-	mod   string // main module path
+// Host is the build a plugin must match: the running binary's by default,
+// or another's (Options.Host) — a release builds its plugins for the
+// bin/<name> it ships, which HostOf reads.
+type Host struct {
+	Flags []string // go build flags: -race, -tags, -trimpath, -gcflags, ...
+	Env   []string // KEY=value: GOAMD64, GOEXPERIMENT, CGO_*, ...
+	Cgo   bool     // linked with cgo, which loading plugins needs
+	ID    string   // the binary's Go build ID (or a hash of it): part of the cache key
+	Mod   string   // its main module's path
+}
+
+// HostOf reads the build of the Go binary at path, for Options.Host.
+func HostOf(path string) (Host, error) {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return Host{}, err
+	}
+	return hostFrom(bi, fileID(path)), nil
 }
 
 // hostFlags are the build settings (runtime/debug.BuildSetting keys) that
@@ -39,35 +51,44 @@ var hostEnv = map[string]bool{
 }
 
 // readHost reads the running binary's build information.
-func readHost() host {
-	var h host
-	bi, ok := debug.ReadBuildInfo()
-	if ok {
-		h.mod = bi.Main.Path
-		for _, s := range bi.Settings {
-			switch boolean, isFlag := hostFlags[s.Key]; {
-			case isFlag && boolean:
-				if s.Value == "true" {
-					h.flags = append(h.flags, s.Key)
-				}
-			case isFlag:
-				h.flags = append(h.flags, s.Key+"="+s.Value)
-			case hostEnv[s.Key]:
-				h.env = append(h.env, s.Key+"="+s.Value)
-			case s.Key == "CGO_ENABLED":
-				h.cgo = s.Value == "1"
+func readHost() Host {
+	bi, _ := debug.ReadBuildInfo()
+	id := "unknown"
+	if exe, err := os.Executable(); err == nil {
+		id = fileID(exe)
+	}
+	return hostFrom(bi, id)
+}
+
+// hostFrom reads the settings of a build that plugins must share.
+func hostFrom(bi *debug.BuildInfo, id string) Host {
+	h := Host{ID: id}
+	if bi == nil {
+		return h
+	}
+	h.Mod = bi.Main.Path
+	for _, s := range bi.Settings {
+		switch boolean, isFlag := hostFlags[s.Key]; {
+		case isFlag && boolean:
+			if s.Value == "true" {
+				h.Flags = append(h.Flags, s.Key)
 			}
+		case isFlag:
+			h.Flags = append(h.Flags, s.Key+"="+s.Value)
+		case hostEnv[s.Key]:
+			h.Env = append(h.Env, s.Key+"="+s.Value)
+		case s.Key == "CGO_ENABLED":
+			h.Cgo = s.Value == "1"
 		}
 	}
-	h.id = executableID()
 	return h
 }
 
 // key is the cache key of a plugin of src built for h: everything a
 // plugin must share with the host, and the source.
-func (h host) key(moduleDir string, src Source) string {
+func (h Host) key(moduleDir string, src Source) string {
 	sum := sha256.New()
-	for _, s := range []string{runtime.Version(), h.id, h.mod, moduleDir, strings.Join(h.flags, " "), strings.Join(h.env, " "), src.Name} {
+	for _, s := range []string{runtime.Version(), h.ID, h.Mod, moduleDir, strings.Join(h.Flags, " "), strings.Join(h.Env, " "), src.Name} {
 		io.WriteString(sum, s)
 		sum.Write([]byte{0})
 	}
@@ -89,15 +110,11 @@ func (h host) key(moduleDir string, src Source) string {
 // every executable it links (what go tool buildid reads).
 var buildIDMarker = []byte("\xff Go build ID: \"")
 
-// executableID identifies the running binary: its Go build ID, which
-// changes whenever any package linked into it does, or else a hash of the
-// whole file.
-func executableID() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return "unknown"
-	}
-	f, err := os.Open(exe)
+// fileID identifies the Go binary at path: its Go build ID, which changes
+// whenever any package linked into it does, or else a hash of the whole
+// file.
+func fileID(path string) string {
+	f, err := os.Open(path)
 	if err != nil {
 		return "unknown"
 	}

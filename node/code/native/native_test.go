@@ -374,3 +374,27 @@ func TestInitPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestHostOf builds for a binary named by path — here the running one, as
+// a release names its bin/<name> — and refuses a file that is not a Go
+// binary.
+func TestHostOf(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := native.HostOf(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Cgo || h.ID == "" || h.Mod != "github.com/gexdev/gex" {
+		t.Fatalf("HostOf(test binary) = %+v", h)
+	}
+	v := build(t, native.New(native.Options{CacheDir: cacheDir, Host: &h}), source(t, "testdata/kv/kv.go"))
+	if got := v.Funcs["Double"].Interface().(func(int) int)(4); got != 8 {
+		t.Fatalf("Double(4) = %d", got)
+	}
+	if _, err := native.HostOf("testdata/kv/kv.go"); err == nil {
+		t.Error("HostOf a source file succeeded")
+	}
+}
