@@ -10,8 +10,10 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options configures a Builder. The zero value means defaults.
@@ -19,6 +21,11 @@ type Options struct {
 	// CacheDir holds the built plugins, one directory per key. Default:
 	// gex/native under os.UserCacheDir.
 	CacheDir string
+	// CacheEntries bounds the plugins kept in CacheDir (each some MB):
+	// after a build, the least recently built or used beyond it are
+	// removed.
+	// Default 64.
+	CacheEntries int
 	// ModuleDir is the root of the host's Go module, whose packages
 	// plugins are compiled against. Default: the host's main module, as
 	// the go command finds it from the working directory.
@@ -166,6 +173,8 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	dir := filepath.Join(b.opts.CacheDir, key)
 	so := filepath.Join(dir, src.Name+".so")
 	if _, err := os.Stat(so); err == nil {
+		now := time.Now()
+		os.Chtimes(dir, now, now) // recently used: pruned last
 		return so, nil
 	}
 	pkgRel := path.Join(".gexnative", key)
@@ -223,7 +232,35 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	if err := os.Rename(tmp.Name(), so); err != nil {
 		return fail(err)
 	}
+	b.prune()
 	return so, nil
+}
+
+// prune removes the least recently built plugins beyond CacheEntries. A
+// plugin removed while loaded stays mapped; a later build makes it again.
+func (b *Builder) prune() {
+	limit := b.opts.CacheEntries
+	if limit <= 0 {
+		limit = 64
+	}
+	entries, err := os.ReadDir(b.opts.CacheDir)
+	if err != nil || len(entries) <= limit {
+		return
+	}
+	type entry struct {
+		path string
+		mod  int64
+	}
+	var all []entry
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && e.IsDir() {
+			all = append(all, entry{filepath.Join(b.opts.CacheDir, e.Name()), fi.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].mod > all[j].mod })
+	for _, e := range all[min(limit, len(all)):] {
+		os.RemoveAll(e.path)
+	}
 }
 
 // buildError classifies a failed go build by what it printed.

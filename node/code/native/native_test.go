@@ -3,6 +3,7 @@ package native_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -396,5 +397,31 @@ func TestHostOf(t *testing.T) {
 	}
 	if _, err := native.HostOf("testdata/kv/kv.go"); err == nil {
 		t.Error("HostOf a source file succeeded")
+	}
+}
+
+// TestCachePruned: the plugin cache keeps the most recent CacheEntries.
+func TestCachePruned(t *testing.T) {
+	needNative(t)
+	dir := t.TempDir()
+	b := native.New(native.Options{CacheDir: dir, CacheEntries: 2})
+	var paths []string
+	for i := range 3 {
+		p, err := b.Compile(context.Background(), text("pruned", fmt.Sprintf("package pruned\n\nfunc F() int { return %d }\n", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+		time.Sleep(10 * time.Millisecond) // distinct modification times
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Fatalf("%d entries in the cache, want 2", len(entries))
+	}
+	if _, err := os.Stat(paths[0]); err == nil {
+		t.Error("the oldest plugin was kept")
+	}
+	if _, err := os.Stat(paths[2]); err != nil {
+		t.Errorf("the newest plugin was removed: %v", err)
 	}
 }
