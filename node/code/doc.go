@@ -86,8 +86,10 @@
 // is loaded interpreted, and the load says why (LoadResult.Fallback).
 // With Options.TierUp, each interpreted load is built natively in the
 // background and the module switches to it when ready, in the interpreted
-// version's place, unless a GenServer's state holds the interpreted
-// version's own types. Info and AllLoaded report each version's tier and
+// version's place, its GenServers suspended meanwhile: a state that is a
+// struct of the interpreted version's own type is converted, field by
+// field, to the native type with the same fields; a state holding such
+// types deeper keeps the interpreted version, and says why. Info and AllLoaded report each version's tier and
 // the memory its plugins keep mapped: a plugin is never unmapped, so a
 // purged native version is dropped by the server but its code stays.
 package code

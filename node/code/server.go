@@ -36,7 +36,8 @@ type Options struct {
 	// TierUp, with Native, makes each interpreted load build the same
 	// source natively in the background and, when ready, switch the
 	// module to the native version in the interpreted one's place, its
-	// GenServers and their states carried over (development's --native).
+	// GenServers and their states carried over, a struct state converted
+	// to the native version's type by field (development's --native).
 	// A version that cannot switch stays interpreted and says why, once.
 	TierUp bool
 	// OnTierUp, if set, is told of each tier-up's end. A host that

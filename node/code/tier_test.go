@@ -385,14 +385,13 @@ func TestTierUp(t *testing.T) {
 	}
 }
 
-// TestTierUpRefused: a server whose state holds a struct type of the
-// interpreted version keeps the interpreted version, and says why.
-func TestTierUpRefused(t *testing.T) {
-	dir := t.TempDir()
-	n, s, events := startTierUp(t)
-	// Installed as compiled, without a tier-up, so that the server runs
-	// before the load that tiers up.
-	path := write(t, dir, "emp.go", `package emp
+// TestTierUpConvertsState: a server whose state is a struct of the
+// interpreted version's own type is switched with its state converted,
+// field by field, to the native version's type of the same fields; a state
+// holding such types deeper (here in a map) keeps the interpreted version,
+// and says why.
+func TestTierUpConvertsState(t *testing.T) {
+	const empSrc = `package emp
 
 import "github.com/gexdev/gex/node"
 
@@ -401,31 +400,55 @@ type employee struct {
 	money int
 }
 
-func Init(arg any) (any, error) { return &employee{Name: "blackode", money: 30000}, nil }
+func Init(arg any) (any, error) {
+	if arg == "map" {
+		return map[string]*employee{"b": {Name: "blackode", money: 30000}}, nil
+	}
+	return &employee{Name: "blackode", money: 30000}, nil
+}
 
 func HandleCall(req any, from node.From, state any) node.Result {
-	e := state.(*employee)
+	e, ok := state.(*employee)
+	if !ok {
+		e = state.(map[string]*employee)["b"]
+	}
 	e.money += req.(int)
-	return node.Reply(e.money, e)
+	return node.Reply(e.money, state)
 }
-`)
-	src := must[*code.Source](t)(code.ReadSource(path))
-	must[*code.LoadResult](t)(s.Install(must[*code.Object](t)(s.Compile(src))))
-	pid := must[node.PID](t)(n.StartServer("emp", nil))
-	must[*code.LoadResult](t)(s.LoadFile(path))
-	ev := nextEvent(t, events)
-	if ev.Err == nil || !strings.Contains(ev.Err.Error(), "a type of the interpreted version") || ev.Module.Tier != code.Interpreted {
-		t.Fatalf("tier-up with a struct state: %+v", ev)
-	}
-	if got := must[any](t)(n.Call(pid, 1)); got != 30001 {
-		t.Fatalf("the interpreted version after a refused tier-up: %v", got)
-	}
-}
-
-// forTiers runs test once in each tier, as subtests named by the tier.
-func forTiers(t *testing.T, test func(t *testing.T, tier code.Tier)) {
-	for _, tier := range tiers {
-		t.Run(tier.String(), func(t *testing.T) { test(t, tier) })
+`
+	for _, tc := range []struct {
+		arg     string
+		native  bool
+		refusal string
+	}{{"struct", true, ""}, {"map", false, "a type of the interpreted version"}} {
+		t.Run(tc.arg, func(t *testing.T) {
+			dir := t.TempDir()
+			n, s, events := startTierUp(t)
+			// Installed as compiled, without a tier-up, so that the server
+			// runs before the load that tiers up.
+			path := write(t, dir, "emp.go", empSrc)
+			src := must[*code.Source](t)(code.ReadSource(path))
+			must[*code.LoadResult](t)(s.Install(must[*code.Object](t)(s.Compile(src))))
+			pid := must[node.PID](t)(n.StartServer("emp", tc.arg))
+			if got := must[any](t)(n.Call(pid, 1)); got != 30001 {
+				t.Fatalf("interpreted: %v", got)
+			}
+			must[*code.LoadResult](t)(s.LoadFile(path))
+			ev := nextEvent(t, events)
+			if tc.native != (ev.Err == nil) || tc.native != (ev.Module.Tier == code.Native) {
+				t.Fatalf("tier-up: %+v", ev)
+			}
+			if !tc.native && !strings.Contains(ev.Err.Error(), tc.refusal) {
+				t.Fatalf("refusal %v lacks %q", ev.Err, tc.refusal)
+			}
+			if got := must[any](t)(n.Call(pid, 1)); got != 30002 {
+				t.Fatalf("after the tier-up: %v, want 30002", got)
+			}
+			st := must[any](t)(n.Sys().GetState(pid))
+			if named := reflect.TypeOf(st).Kind() == reflect.Pointer && reflect.TypeOf(st).Elem().Name() == "employee"; named != tc.native {
+				t.Errorf("state after the tier-up is %T", st)
+			}
+		})
 	}
 }
 
@@ -460,5 +483,36 @@ func Ask() uint16 { return rare.Pick(map[string][]int8{"a": {1, 2}}, "a")[1] }
 		if got := ask(); got != uint16(i+2) {
 			t.Errorf("%v: user.Ask() = %d, want %d", tier, got, i+2)
 		}
+	}
+}
+
+// forTiers runs test once in each tier, as subtests named by the tier.
+func forTiers(t *testing.T, test func(t *testing.T, tier code.Tier)) {
+	for _, tier := range tiers {
+		t.Run(tier.String(), func(t *testing.T) { test(t, tier) })
+	}
+}
+
+// TestTierUpUnavailable: on a host that cannot build native versions (no
+// C compiler here), tier-up says so once and stops trying.
+func TestTierUpUnavailable(t *testing.T) {
+	t.Setenv("CC", "/nonexistent/gcc")
+	events := make(chan code.TierUpEvent, 4)
+	b := native.New(native.Options{CacheDir: t.TempDir()})
+	_, s, log := start(t, code.Options{Native: b, TierUp: true, OnTierUp: func(ev code.TierUpEvent) { events <- ev }})
+	dir := t.TempDir()
+	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("0", ""))))
+	if ev := nextEvent(t, events); !errors.Is(ev.Err, native.ErrNoCgo) || ev.Module.Tier != code.Interpreted {
+		t.Fatalf("tier-up without a C compiler: %+v", ev)
+	}
+	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "kv.go", kvSrc("1", ""))))
+	s.WaitTierUp()
+	select {
+	case ev := <-events:
+		t.Fatalf("a second tier-up was tried: %+v", ev)
+	default:
+	}
+	if got := strings.Count(log.String(), "native builds unavailable"); got != 1 {
+		t.Errorf("said %d times:\n%s", got, log)
 	}
 }

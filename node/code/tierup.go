@@ -8,6 +8,7 @@ import (
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code/native"
+	"github.com/gexdev/gex/node/migrate"
 )
 
 // TierUpEvent tells of a tier-up (Options.TierUp): the module switched to
@@ -79,7 +80,7 @@ func (s *Server) switchNative(src *Source, v *version) error {
 		}
 	}
 	// GenServers of the module are suspended while their states are
-	// checked and the versions swapped: the native code must not meet a
+	// converted and the versions swapped: the native code must not meet a
 	// state holding the interpreted version's own types, which it cannot
 	// name.
 	var pids []node.PID
@@ -94,19 +95,39 @@ func (s *Server) switchNative(src *Source, v *version) error {
 	}
 	defer batch.Resume()
 	sys := s.node.Sys()
-	for _, pid := range pids {
-		state, err := sys.GetState(pid)
-		if err != nil {
-			return fmt.Errorf("reading the state of %v: %w", pid, err)
+	old := make(map[node.PID]any) // the states converted, as they were
+	restore := func() {
+		for pid, st := range old {
+			sys.ReplaceState(pid, func(any) any { return st })
 		}
-		if t := interpretedType(reflect.ValueOf(state), make(map[uintptr]bool)); t != nil {
-			return fmt.Errorf("the state of %v holds %v, a type of the interpreted version that native code cannot name", pid, t)
+	}
+	for _, pid := range pids {
+		var cerr error
+		_, err := sys.ReplaceState(pid, func(st any) any {
+			if interpretedType(reflect.ValueOf(st), make(map[uintptr]bool)) == nil {
+				return st
+			}
+			conv, err := convertState(st, nv.native.Types)
+			if err != nil {
+				cerr = err
+				return st
+			}
+			old[pid] = st
+			return conv
+		})
+		if err == nil {
+			err = cerr
+		}
+		if err != nil {
+			restore()
+			return fmt.Errorf("the state of %v: %w", pid, err)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.module(v.name)
 	if m == nil || m.cur.Load() != v {
+		restore()
 		return errOvertaken
 	}
 	nv.shadow = v
@@ -182,4 +203,61 @@ func (v *version) drop(s *Server) {
 		v.shadow.purged.Store(true)
 	}
 	s.unpinNative(v)
+}
+
+// convertState converts a state holding a struct type of the interpreted
+// version (the state itself, or a pointer to it) into the native type
+// declared with the same fields, field by field, as a CodeChange does with
+// package migrate. A state holding interpreted types elsewhere (in a map,
+// a slice, a nested field) is not converted.
+func convertState(st any, types map[string]reflect.Type) (any, error) {
+	v := reflect.ValueOf(st)
+	ptr := v.Kind() == reflect.Pointer
+	if ptr {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct || v.Type().Name() != "" {
+		return nil, fmt.Errorf("it holds %v, a type of the interpreted version that native code cannot name", interpretedType(reflect.ValueOf(st), make(map[uintptr]bool)))
+	}
+	fields, err := migrate.ToMap(st)
+	if err != nil {
+		return nil, err
+	}
+	var match reflect.Type
+	for _, t := range types {
+		if t.Kind() == reflect.Struct && sameFields(t, fields) {
+			if match != nil {
+				return nil, fmt.Errorf("its type %v matches both %v and %v of the native version", v.Type(), match, t)
+			}
+			match = t
+		}
+	}
+	if match == nil {
+		return nil, fmt.Errorf("no type of the native version has the fields of %v", v.Type())
+	}
+	out := reflect.New(match)
+	if err := migrate.Into(out.Interface(), fields); err != nil {
+		return nil, err
+	}
+	if interpretedType(out, make(map[uintptr]bool)) != nil {
+		return nil, fmt.Errorf("%v holds types of the interpreted version in its fields", v.Type())
+	}
+	if ptr {
+		return out.Interface(), nil
+	}
+	return out.Elem().Interface(), nil
+}
+
+// sameFields reports whether struct type t has exactly the fields named
+// in fields (case-insensitively, as package migrate matches them).
+func sameFields(t reflect.Type, fields map[string]any) bool {
+	if t.NumField() != len(fields) {
+		return false
+	}
+	for i := range t.NumField() {
+		if _, ok := migrate.Get(fields, t.Field(i).Name); !ok {
+			return false
+		}
+	}
+	return true
 }

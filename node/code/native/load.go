@@ -21,6 +21,7 @@ type Version struct {
 	Mapped int64                    // bytes of address space the plugin maps, for the life of the process
 	Funcs  map[string]reflect.Value // exported functions
 	Other  map[string]reflect.Value // exported constants, and types as (*T)(nil)
+	Types  map[string]reflect.Type  // every type the module declares, by name, unexported ones too
 
 	binds map[string]func(map[string]reflect.Value) // by module import path
 	hooks map[string]any                            // "path.Name" → pointer to the wrapper's var
@@ -93,6 +94,11 @@ func Open(name, path string) (*Version, error) {
 	if sym, err := p.Lookup(importsVar); err == nil {
 		if binds, ok := sym.(*map[string]func(map[string]reflect.Value)); ok {
 			v.binds = *binds
+		}
+	}
+	if sym, err := p.Lookup(typesVar); err == nil {
+		if types, ok := sym.(*map[string]reflect.Type); ok {
+			v.Types = *types
 		}
 	}
 	if sym, err := p.Lookup(hooksVar); err == nil {

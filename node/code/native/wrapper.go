@@ -57,7 +57,7 @@ func wrapper(src Source, pkgPath string) (map[string][]byte, error) {
 		out[base] = asMain(fset, af, f, stubs)
 		ex.collect(af)
 	}
-	for _, name := range []string{exportsVar, importsVar, hooksVar} {
+	for _, name := range []string{exportsVar, importsVar, hooksVar, typesVar} {
 		if ex.names[name] {
 			return nil, &Error{Module: src.Name, Op: "build", Err: ErrCompile,
 				Detail: name + " is declared by the module; the name is the native loader's"}
@@ -161,6 +161,10 @@ func hookOf(path, name string) (hook, bool) {
 	return hook{}, false
 }
 
+// typesVar is the plugin symbol mapping the name of each of the module's
+// types, unexported ones too, to its reflect.Type.
+const typesVar = "GexNativeTypes"
+
 // hooksVar is the plugin symbol mapping "path.Name" of each hook to the
 // address of its var.
 const hooksVar = "GexNativeHooks"
@@ -171,6 +175,7 @@ const hooksVar = "GexNativeHooks"
 type exports struct {
 	names   map[string]bool // every top-level name
 	entries []string        // `"Name": gexreflect.ValueOf(...)`
+	types   []string        // every non-generic top-level type, exported or not
 }
 
 func (ex *exports) collect(af *ast.File) {
@@ -202,6 +207,9 @@ func (ex *exports) collect(af *ast.File) {
 					}
 				case *ast.TypeSpec:
 					ex.names[spec.Name.Name] = true
+					if spec.TypeParams == nil && spec.Name.Name != "_" {
+						ex.types = append(ex.types, spec.Name.Name)
+					}
 					if spec.Name.IsExported() && spec.TypeParams == nil {
 						add(spec.Name.Name, "(*"+spec.Name.Name+")(nil)")
 					}
@@ -238,6 +246,12 @@ func (ex *exports) file(stubs map[string]string) []byte {
 	b.WriteString("var " + hooksVar + " = map[string]any{\n")
 	for _, h := range hooks {
 		fmt.Fprintf(&b, "\t%q: &%s,\n", h.path+"."+h.name, h.v)
+	}
+	b.WriteString("}\n\n")
+	sort.Strings(ex.types)
+	b.WriteString("var " + typesVar + " = map[string]gexreflect.Type{\n")
+	for _, name := range ex.types {
+		fmt.Fprintf(&b, "\t%q: gexreflect.TypeOf((*%s)(nil)).Elem(),\n", name, name)
 	}
 	b.WriteString("}\n\n")
 	b.WriteString("var " + importsVar + " = map[string]func(map[string]gexreflect.Value){\n")
