@@ -75,7 +75,7 @@ func hostFrom(bi *debug.BuildInfo, id string) Host {
 			}
 		case isFlag:
 			h.Flags = append(h.Flags, s.Key+"="+s.Value)
-		case hostEnv[s.Key]:
+		case hostEnv[s.Key] && s.Value != "": // empty: the go command's default
 			h.Env = append(h.Env, s.Key+"="+s.Value)
 		case s.Key == "CGO_ENABLED":
 			h.Cgo = s.Value == "1"
