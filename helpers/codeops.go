@@ -3,18 +3,20 @@ package helpers
 import (
 	"errors"
 
+	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
 )
 
 // LoadFile loads module from the code path, as Erlang's code:load_file,
-// and returns its name. Unlike L it does not purge first: loading a third
+// and answers as it does, {module, Name}: the atom module and the
+// module's name. Unlike L it does not purge first: loading a third
 // version fails while processes still run the old one.
-func (e *Env) LoadFile(module string) (string, error) {
+func (e *Env) LoadFile(module string) (node.Atom, string, error) {
 	res, err := e.load(module)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return res.Module.Name, nil
+	return node.Atom("module"), res.Module.Name, nil
 }
 
 func (e *Env) load(module string) (*code.LoadResult, error) {

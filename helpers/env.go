@@ -1,13 +1,16 @@
 package helpers
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/shell/printer"
 )
 
 // Env is what the helpers act on. An Env belongs to one console session
@@ -29,6 +32,17 @@ type Env struct {
 	// Format renders values for i and flush; nil means fmt's %#v. The
 	// console passes its printer, for the same look as its results.
 	Format func(any) string
+	// History returns the result of an earlier line, for v and i:
+	// -1 the last, -2 the one before, n > 0 that of line n. Nil means
+	// the Env keeps no results, and v fails with ErrNoHistory.
+	History func(n int) (any, error)
+	// Printable is the session's printable limit, which printable_limit
+	// reads and sets and the session's printer follows; nil makes
+	// printable_limit fail with ErrNoPrinter.
+	Printable *atomic.Int64
+	// Helpers is the catalogue h describes; nil means Table(). A console
+	// that extends the table passes its own.
+	Helpers []Helper
 }
 
 func (e *Env) out() io.Writer {
@@ -74,4 +88,25 @@ func (e *Env) code() (*code.Server, error) {
 		return nil, ErrNoCodeServer
 	}
 	return e.Code, nil
+}
+
+// PrintableLimit returns the session's printable limit: how many bytes of
+// a string or byte slice a result shows before "...", as IEx's
+// :printable_limit. Given n it sets the limit first: 0 is the default,
+// 4096, and a negative n shows strings whole.
+func (e *Env) PrintableLimit(n ...int) (int, error) {
+	if e.Printable == nil {
+		return 0, ErrNoPrinter
+	}
+	switch len(n) {
+	case 0:
+	case 1:
+		if n[0] == 0 {
+			n[0] = printer.DefaultPrintable
+		}
+		e.Printable.Store(int64(n[0]))
+	default:
+		return 0, errors.New("printable_limit takes one number")
+	}
+	return int(e.Printable.Load()), nil
 }

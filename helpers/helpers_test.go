@@ -175,8 +175,8 @@ func TestFlush(t *testing.T) {
 	e, out := testEnv(t)
 	e.Node.Send(e.Self(), "hello")
 	e.Node.Send(e.Self(), 42)
-	if err := e.Flush(); err != nil {
-		t.Fatal(err)
+	if ok, err := e.Flush(); err != nil || ok != "ok" {
+		t.Fatal(ok, err)
 	}
 	if out.String() != "\"hello\"\n42\n" {
 		t.Errorf("Flush showed %q", out)
@@ -186,7 +186,7 @@ func TestFlush(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("a second Flush showed %q", out)
 	}
-	if err := (&Env{}).Flush(); !errors.Is(err, ErrNoMailbox) {
+	if _, err := (&Env{}).Flush(); !errors.Is(err, ErrNoMailbox) {
 		t.Errorf("Flush without a mailbox: %v", err)
 	}
 }
@@ -194,13 +194,18 @@ func TestFlush(t *testing.T) {
 func TestPid(t *testing.T) {
 	e, _ := testEnv(t)
 	for _, s := range []string{"0.117.0", "<0.117.0>", "#PID<0.117.0>"} {
-		if pid, err := e.Pid(s); err != nil || pid.String() != "#PID<0.117.0>" {
-			t.Errorf("Pid(%q) = %v, %v", s, pid, err)
+		if pid := e.Pid(s); pid.String() != "#PID<0.117.0>" {
+			t.Errorf("Pid(%q) = %v", s, pid)
 		}
 	}
-	if _, err := e.Pid("1.2"); !errors.Is(err, node.ErrBadPID) {
-		t.Errorf("Pid(1.2) = %v", err)
-	}
+	defer func() {
+		var ae *ArgumentError
+		if err, _ := recover().(error); !errors.As(err, &ae) || !errors.Is(err, node.ErrBadPID) {
+			t.Errorf("Pid(1.2) panicked with %v, want an *ArgumentError wrapping ErrBadPID", err)
+		}
+	}()
+	e.Pid("1.2")
+	t.Error("Pid(1.2) returned")
 }
 
 const looper = `package looper
@@ -221,13 +226,13 @@ func TestPurgeAndSoftPurge(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(e.Dir, "looper.go"), []byte(looper), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if name, err := e.LoadFile("Looper"); err != nil || name != "looper" {
-		t.Fatalf("LoadFile = %q, %v", name, err)
+	if tag, name, err := e.LoadFile("Looper"); err != nil || tag != "module" || name != "looper" {
+		t.Fatalf("LoadFile = %q, %q, %v", tag, name, err)
 	}
 	start := e.Code.Exports()["looper/looper"]["Start"].Interface().(func() node.PID)
 	pid := start()
 	// The process runs the version that is about to become old.
-	if _, err := e.LoadFile("looper"); err != nil {
+	if _, _, err := e.LoadFile("looper"); err != nil {
 		t.Fatal(err)
 	}
 	if gone, err := e.SoftPurge("looper"); err != nil || gone {
@@ -247,5 +252,48 @@ func TestPurgeAndSoftPurge(t *testing.T) {
 	}
 	if deleted, err := e.Delete("looper"); err != nil || !deleted {
 		t.Fatalf("Delete = %v, %v", deleted, err)
+	}
+}
+
+const greeter = `// Package greeter says hello.
+//
+// It is a module with doc comments.
+package greeter
+
+// Vsn is its version.
+const Vsn = "1"
+
+// Hello returns a greeting for name.
+func Hello(name string) string { return "hello " + name }
+
+func undocumented() {}
+`
+
+// TestHelpShowsDocComments: h of a module and of its function show
+// their doc comments, read from the module's source as go doc reads
+// them.
+func TestHelpShowsDocComments(t *testing.T) {
+	e, out := testEnv(t)
+	if err := os.WriteFile(filepath.Join(e.Dir, "greeter.go"), []byte(greeter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.L("greeter"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := e.H("greeter"); err != nil {
+		t.Fatal(err)
+	}
+	want := "package greeter\n\nPackage greeter says hello.\n\nIt is a module with doc comments.\n\n" +
+		"const Vsn = \"1\"\nfunc Hello(name string) string\n"
+	if out.String() != want {
+		t.Errorf("h greeter:\n%s\nwant:\n%s", out, want)
+	}
+	out.Reset()
+	if err := e.H("greeter.Hello"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "greeter.Hello(string) string\n    Hello returns a greeting for name.\n"; out.String() != want {
+		t.Errorf("h greeter.Hello = %q, want %q", out, want)
 	}
 }

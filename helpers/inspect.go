@@ -1,6 +1,7 @@
 package helpers
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -103,4 +104,38 @@ func describe(x any) string {
 		return "An error."
 	}
 	return ""
+}
+
+// iForm is i as the console binds it: of the last result when given
+// nothing.
+func (e *Env) iForm(x ...any) error {
+	if len(x) == 0 {
+		last, err := e.V()
+		if err != nil {
+			return err
+		}
+		x = []any{last}
+	}
+	for _, v := range x {
+		if err := e.I(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// V returns an earlier result, as IEx's v: V() or V(-1) the last, V(-2)
+// the one before, V(3) that of line 3.
+func (e *Env) V(n ...int) (any, error) {
+	if len(n) > 1 {
+		return nil, errors.New("v takes one line number")
+	}
+	line := -1
+	if len(n) == 1 {
+		line = n[0]
+	}
+	if e.History == nil {
+		return nil, fmt.Errorf("%w: v(%d)", ErrNoHistory, line)
+	}
+	return e.History(line)
 }

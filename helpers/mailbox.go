@@ -112,16 +112,20 @@ func (m *Mailbox) Close() error {
 }
 
 // Flush shows and removes the messages in the session's mailbox, as
-// IEx's flush does.
-func (e *Env) Flush() error {
+// IEx's flush does, and returns :ok, as it does, so that an empty
+// mailbox shows something.
+func (e *Env) Flush() (node.Atom, error) {
 	if e.Mailbox == nil {
-		return ErrNoMailbox
+		return "", ErrNoMailbox
 	}
 	msgs, err := e.Mailbox.Drain()
 	for _, msg := range msgs {
 		e.printf("%s\n", e.format(msg))
 	}
-	return err
+	if err != nil {
+		return "", err
+	}
+	return node.Atom("ok"), nil
 }
 
 // Self returns the PID of the session's mailbox, or the zero PID without

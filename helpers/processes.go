@@ -82,7 +82,13 @@ func (e *Env) table(rows [][2]string) {
 }
 
 // Pid returns the PID written "0.117.0", "<0.117.0>" or "#PID<0.117.0>",
-// as IEx's pid does.
-func (e *Env) Pid(s string) (node.PID, error) {
-	return node.ParsePID(s)
+// as IEx's pid does. Like IEx's, it raises on anything else: it panics
+// with an *ArgumentError, which the console shows as an error, so that
+// pid("0.5.0") can be passed straight to a function taking a PID.
+func (e *Env) Pid(s string) node.PID {
+	pid, err := node.ParsePID(s)
+	if err != nil {
+		panic(&ArgumentError{Helper: "pid", Err: err})
+	}
+	return pid
 }

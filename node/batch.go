@@ -71,7 +71,7 @@ func (b *Batch) PIDs() []PID {
 func (b *Batch) Prepare(module, oldVsn string, extra any) error {
 	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
 	return b.each(sysPrepare, func(p *process) any {
-		if module != "" && !sameModule(p.module, module) {
+		if module != "" && !SameModule(p.module, module) {
 			return nil
 		}
 		return req

@@ -117,6 +117,11 @@ func (p *process) status() (Status, error) {
 		Parent: in.Parent, QueueLen: in.QueueLen, Kind: in.Kind, TrapExit: in.TrapExit,
 		Links: in.Links, Suspended: in.Status == Suspended,
 	}
+	if st.Status == Running && p.kind == serverProc && in.QueueLen == 0 {
+		// Answering this request is all it does: between messages, a
+		// GenServer waits, as Info reports it from outside.
+		st.Status = Waiting
+	}
 	if s := p.srv; s != nil {
 		state, err := snapshot(s.state)
 		if err != nil {

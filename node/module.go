@@ -6,6 +6,17 @@ import (
 	"strings"
 )
 
+// ModuleKey is the form module names are compared in, everywhere a user
+// or a module names one: case-insensitive and blind to underscores, so KV
+// finds package kv, and DemoServer names demo_server.go's package
+// demoserver.
+func ModuleKey(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "")
+}
+
+// SameModule reports whether a and b name the same module (see ModuleKey).
+func SameModule(a, b string) bool { return ModuleKey(a) == ModuleKey(b) }
+
 // Module is what the runtime needs of a GenServer's callback module. The
 // runtime calls Callbacks for every message it dispatches, so a module whose
 // code is replaced (the code server's interpreted modules) serves the next

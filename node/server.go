@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -377,5 +376,3 @@ func (n *Node) shutdownProc(from PID, p *process, reason any, d time.Duration) {
 		p.kill(Killed)
 	}
 }
-
-func sameModule(a, b string) bool { return strings.EqualFold(a, b) }

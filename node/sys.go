@@ -183,7 +183,7 @@ func (p *process) handleSys(e envelope) {
 		f := e.msg.(func(any) any)
 		var next any
 		if pe := p.protect(func() { next = f(s.state) }); pe != nil {
-			e.call.fail(fmt.Errorf("replace_state: state function failed, state unchanged: %w", pe))
+			e.call.fail(fmt.Errorf("the state function failed, state unchanged: %w", pe))
 			return
 		}
 		shown, err := snapshot(next)
@@ -228,7 +228,7 @@ func (p *process) handleCommonSys(e envelope) {
 	case sysStop:
 		p.exitSelf(e.msg)
 	default:
-		e.call.fail(fmt.Errorf("%w: sys.%s", ErrNotServer, sysNames[e.sys]))
+		e.call.fail(ErrNotServer)
 	}
 }
 
@@ -308,10 +308,10 @@ func (p *process) migrate(req codeChange) (state any, vsn string, err error) {
 	suspended := p.suspended
 	p.mu.Unlock()
 	if !suspended {
-		return nil, "", fmt.Errorf("change_code %v: %w (call sys.Suspend first)", p.pid, ErrNotSuspended)
+		return nil, "", fmt.Errorf("%w (call sys.Suspend first)", ErrNotSuspended)
 	}
-	if req.module != "" && !sameModule(req.module, p.srv.mod.Name()) {
-		return nil, "", fmt.Errorf("change_code %v: process runs module %s, not %s", p.pid, p.srv.mod.Name(), req.module)
+	if req.module != "" && !SameModule(req.module, p.srv.mod.Name()) {
+		return nil, "", fmt.Errorf("the process runs module %s, not %s", p.srv.mod.Name(), req.module)
 	}
 	cb := p.srv.mod.Callbacks()
 	if cb.CodeChange == nil {

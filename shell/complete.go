@@ -33,9 +33,7 @@ func (s *Session) Complete(line string, pos int) ([][]rune, int) {
 	prefix := word
 	switch base, partial, dotted := cutLast(word, "."); {
 	case strings.HasPrefix(word, ":"):
-		for _, name := range CallNames() {
-			cands = append(cands, ":"+name)
-		}
+		cands = s.cat.callNames()
 	case dotted:
 		cands, prefix = s.members(base), partial
 	default:
@@ -59,7 +57,7 @@ func cutLast(s, sep string) (before, after string, found bool) {
 // names returns what a bare word may be. The standard library's packages
 // are offered only once something is typed: there are too many to list.
 func (s *Session) names(typed bool) []string {
-	names := HelperNames()
+	names := s.cat.helperNames()
 	for name := range s.eval.cfg.bindings {
 		if !strings.HasPrefix(name, "__") {
 			names = append(names, name)

@@ -43,6 +43,11 @@ type ConsoleOptions struct {
 // Ctrl-C at the prompt abandons the line, and any unfinished input with
 // it; Ctrl-C during an evaluation interrupts the evaluation (see
 // ConsoleOptions.Interrupts). Ctrl-D on an empty line ends Run.
+//
+// The notices of an Engine that is a Notifier (a reload on save) are
+// shown while Run runs, as they come: at the prompt, readline clears the
+// line being typed, prints the notice and draws the prompt and the line
+// again below it, the cursor where it was.
 type Console struct {
 	eng     Engine
 	opts    ConsoleOptions
@@ -149,10 +154,16 @@ func terminal(cfg *readline.Config, in io.Reader, out io.Writer) (restore func()
 }
 
 // Run reads and evaluates lines until Ctrl-D on an empty line (it then
-// returns nil), ctx is done, or the Engine is lost (it then returns
-// ErrDisconnected or ErrSessionClosed). Other failures of the Engine are
-// shown, and the console goes on.
+// returns nil), ctx is done, or the Engine is lost: it then returns the
+// Engine's error, which matches ErrSessionClosed, without showing it, for
+// the caller to say what became of the session (a remote node that
+// stopped, say). Other failures of the Engine are shown, and the console
+// goes on.
 func (c *Console) Run(ctx context.Context) error {
+	if n, ok := c.eng.(Notifier); ok {
+		stop := c.showNotices(n.Notices())
+		defer stop()
+	}
 	for ctx.Err() == nil {
 		c.rl.SetPrompt(c.eng.Prompt())
 		line, err := c.rl.Readline()
@@ -173,6 +184,33 @@ func (c *Console) Run(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// showNotices shows notices as they come, until the channel is closed or
+// stop is called, which returns once it has ended.
+func (c *Console) showNotices(notices <-chan string) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case text, ok := <-notices:
+				if !ok {
+					return
+				}
+				// Through readline, which redraws the prompt and the
+				// line being typed after it; during an evaluation it
+				// writes the notice to Stdout as the evaluation does.
+				c.rl.Write([]byte(text))
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }
 
 // eval evaluates one line, cancelling it on an interrupt.
@@ -199,13 +237,13 @@ func (c *Console) eval(ctx context.Context, line string) error {
 		}()
 	}
 	err := c.eng.Eval(ctx, line, c.opts.Stdout)
-	if err == nil || isEvalError(err) {
+	switch {
+	case err == nil || isEvalError(err):
 		return nil
-	}
-	fmt.Fprintf(c.opts.Stderr, "** (error) %v\n", err)
-	if errors.Is(err, ErrDisconnected) || errors.Is(err, ErrSessionClosed) {
+	case errors.Is(err, ErrSessionClosed):
 		return err
 	}
+	fmt.Fprintf(c.opts.Stderr, "** (error) %v\n", err)
 	return nil
 }
 

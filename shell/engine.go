@@ -56,3 +56,18 @@ type Engine interface {
 type Interrupter interface {
 	Interrupt()
 }
+
+// A Notifier is an Engine with things to say between evaluations, when
+// they happen rather than with the next answer: a reload of the node's
+// code by its watcher (package node/code/watch), a compile error in a
+// file just saved. A Console shows each notice at once, redrawing the
+// line being typed below it.
+//
+// Notices returns the same channel every time. Each notice is one or
+// more whole lines, each ending in a newline. The Engine closes the
+// channel when it is closed or lost. It keeps a few notices for a
+// Console that is slow to take them and drops those beyond: a notice is
+// news, and the Engine must never wait for its terminal.
+type Notifier interface {
+	Notices() <-chan string
+}

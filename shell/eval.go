@@ -10,24 +10,23 @@ import (
 	"io"
 	"maps"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
-	gen "github.com/traefik/yaegi/stdlib/generic"
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node/interp"
 )
 
 // A pkg is a package the console can import by its name alone.
 type pkg struct {
-	path    string         // import path
-	exports interp.Exports // symbols to give the interpreter first
-	generic bool           // it needs the standard library's generic sources
-	gen     uint64         // changes when exports do: a module reloaded
-	byLine  bool           // imported by the user's import line, which recycle replays
+	path    string        // import path
+	exports yaegi.Exports // symbols to give the interpreter first
+	generic bool          // it needs the standard library's generic sources
+	gen     uint64        // changes when exports do: a module reloaded
+	byLine  bool          // imported by the user's import line, which recycle replays
 }
 
 // evalConfig is what an evaluator is made with.
@@ -76,7 +75,7 @@ const (
 // replayed and see the session's variables.
 type evaluator struct {
 	cfg evalConfig
-	in  *interp.Interpreter
+	in  *yaegi.Interpreter
 
 	imported map[string]pkg // by package name, in in
 	decls    []string       // type, func and import inputs, in order
@@ -112,14 +111,12 @@ func newEvaluator(cfg evalConfig) (*evaluator, error) {
 }
 
 // newInterp returns an interpreter with the bindings imported.
-func (e *evaluator) newInterp() (*interp.Interpreter, error) {
-	in := interp.New(interp.Options{Stdout: e.cfg.stdout, Stderr: e.trace})
-	// The interface wrappers let fmt and others see interpreted types'
-	// String and Error methods.
-	if err := in.Use(interp.Exports{".": stdlib.Symbols["."]}); err != nil {
+func (e *evaluator) newInterp() (*yaegi.Interpreter, error) {
+	in, err := interp.New(yaegi.Options{Stdout: e.cfg.stdout, Stderr: e.trace})
+	if err != nil {
 		return nil, err
 	}
-	if err := in.Use(interp.Exports{bindingsPath + "/console": e.cfg.bindings}); err != nil {
+	if err := in.Use(yaegi.Exports{bindingsPath + "/console": e.cfg.bindings}); err != nil {
 		return nil, err
 	}
 	if _, err := in.Eval(`import . "` + bindingsPath + `"`); err != nil {
@@ -143,7 +140,7 @@ func (e *evaluator) globals() map[string]reflect.Value {
 // liveGlobals returns in's variables. It fails when a compile that
 // failed has left a variable declared that no run has made room for;
 // the next run that succeeds does.
-func liveGlobals(in *interp.Interpreter) (vars map[string]reflect.Value, ok bool) {
+func liveGlobals(in *yaegi.Interpreter) (vars map[string]reflect.Value, ok bool) {
 	defer func() {
 		if recover() != nil {
 			vars, ok = nil, false
@@ -197,17 +194,35 @@ type result struct {
 	hasValue bool  // false for statements and declarations that show nothing
 }
 
-// run evaluates src, Go source, in the session's interpreter.
-func (e *evaluator) run(ctx context.Context, src string) (result, error) {
+// splitResults applies Go's convention for a last result of type error,
+// which lastErr says the values' static types end with: if it is not
+// nil, the other results are meaningless and the error is returned
+// alone; if it is nil, it is left out, so (PID, nil) shows the PID. A
+// last value whose static type is not error (any) is a value like the
+// others: (int, any, error) returning 1, nil, nil shows 1, nil. This is
+// the one place the convention is applied.
+func splitResults(vals []any, lastErr bool) (result, error) {
+	if lastErr && len(vals) > 0 {
+		if err, _ := vals[len(vals)-1].(error); err != nil {
+			return result{}, err
+		}
+		vals = vals[:len(vals)-1]
+	}
+	return result{values: vals, hasValue: len(vals) > 0}, nil
+}
+
+// run evaluates in, Go source, in the session's interpreter.
+func (e *evaluator) run(ctx context.Context, in Input) (result, error) {
 	if err := e.settle(); err != nil {
 		return result{}, err
 	}
-	p := parseGo(src)
-	if p.file == nil {
+	p := parseGo(in.Src, in.toks)
+	whole := span{src: in.Src, wrap: p.wrap, line: 1, col: 1}
+	if p.root == nil {
 		// The interpreter says what is wrong, in its words and at its
 		// positions; compiling runs nothing.
-		if _, err := e.compile(src); err != nil {
-			return result{}, positionError(err, src, wrapOffset(src))
+		if _, err := e.compile(in.Src); err != nil {
+			return result{}, positionError(err, whole)
 		}
 	}
 	if err := p.refuse(); err != nil {
@@ -216,48 +231,112 @@ func (e *evaluator) run(ctx context.Context, src string) (result, error) {
 	if err := e.useImports(p); err != nil {
 		return result{}, err
 	}
-	e.importFor(src)
+	e.importFor(in.toks)
 	e.inputs++
-	if p.expr {
-		return e.runExpr(ctx, src)
+	switch p.kind {
+	case kindExpr:
+		return e.runExpr(ctx, whole)
+	case kindStmts:
+		return e.runBody(ctx, in.Src, p)
 	}
-	return e.runStmts(ctx, src, p)
+	return e.runDecls(ctx, whole, p)
 }
 
 // runExpr evaluates an expression and returns all its values: a call of a
 // function with several results gives them all, not only the first as
 // the interpreter's own Eval does.
-func (e *evaluator) runExpr(ctx context.Context, src string) (result, error) {
+func (e *evaluator) runExpr(ctx context.Context, sp span) (result, error) {
 	// The comma lets a final line comment end the line without the
 	// newline ending the call.
-	prog, err := e.compile(tupleName + "(" + src + ",\n)")
+	tuple := sp
+	tuple.src, tuple.wrap = tupleName+"("+sp.src+",\n)", sp.wrap+len(tupleName)+1
+	prog, err := e.compile(tuple.src)
 	if err != nil {
 		// A call of a function without results, or an error the user
 		// should see in the source as typed.
-		prog, err = e.compile(src)
+		prog, err = e.compile(sp.src)
 		if err != nil {
-			return result{}, positionError(err, src, wrapOffset(src))
+			return result{}, positionError(err, sp)
 		}
-		_, err = e.exec(ctx, prog, wrapOffset(src))
+		_, err = e.exec(ctx, prog, sp)
 		return result{}, err
 	}
-	v, err := e.exec(ctx, prog, wrapOffset(src)+len(tupleName)+1)
+	v, err := e.exec(ctx, prog, tuple)
 	if err != nil {
 		return result{}, err
 	}
 	vals, _ := valueOf(v).([]any)
-	return result{values: vals, hasValue: true}, nil
+	return splitResults(vals, len(vals) > 1 && maybeError(vals) && e.endsInError(sp.src, len(vals)))
 }
 
-// runStmts runs statements or declarations. An assignment shows the
-// values assigned, as IEx shows the value of a match.
-func (e *evaluator) runStmts(ctx context.Context, src string, p parsedGo) (result, error) {
-	prog, err := e.compile(src)
-	if err != nil {
-		return result{}, positionError(err, src, wrapOffset(src))
+// maybeError reports whether the last of vals may be an error result: it
+// is nil or an error. Only then is the static type worth asking for.
+func maybeError(vals []any) bool {
+	_, isErr := vals[len(vals)-1].(error)
+	return isErr || vals[len(vals)-1] == nil
+}
+
+// endsInError reports whether the last of the n results of the
+// expression src has a static type assignable to error. The interpreter
+// tells by compiling, not running, an assignment of it.
+func (e *evaluator) endsInError(src string, n int) bool {
+	check := "func() { " + strings.Repeat("_, ", n-1) + "__gex_last := " + src + "\n; var _ error = __gex_last }"
+	_, err := e.compile(check)
+	return err == nil
+}
+
+// runBody runs statements. The last statement is run on its own, so
+// that its value is the line's: an expression's values, or the values
+// an assignment gives its variables, as IEx shows the value of a match.
+// The statements before it run first, as one body.
+func (e *evaluator) runBody(ctx context.Context, src string, p parsedGo) (result, error) {
+	last := p.stmts[len(p.stmts)-1]
+	from := p.offset(last.Pos())
+	if len(p.stmts) > 1 {
+		// A leading semicolon keeps the interpreter from reading a body
+		// that begins with var or type as declarations.
+		sp := span{src: ";" + src[:from], wrap: len(mainWrap) + 1, line: 1, col: 1}
+		if _, err := e.runStmts(ctx, sp, nil); err != nil {
+			return result{}, err
+		}
+		for _, st := range p.stmts[:len(p.stmts)-1] {
+			e.noteDecl(src, p, st)
+		}
 	}
-	if _, err := e.exec(ctx, prog, wrapOffset(src)); err != nil {
-		return result{}, err
+	line, col := lineCol(src, from)
+	sp := span{src: src[from:], line: line, col: col, wrap: len(mainWrap)}
+	switch last.(type) {
+	case *ast.ExprStmt:
+		return e.runExpr(ctx, sp)
+	case *ast.DeclStmt:
+		sp.wrap = len(declWrap)
+	}
+	r, err := e.runStmts(ctx, sp, assignedNames(last))
+	if err == nil {
+		e.noteDecl(src, p, last)
+	}
+	return r, err
+}
+
+// noteDecl keeps a type or const declaration among statements for
+// recycle, which replays it: the interpreter declares it at the top
+// level, as it does the statements' variables.
+func (e *evaluator) noteDecl(src string, p parsedGo, st ast.Stmt) {
+	d, ok := st.(*ast.DeclStmt)
+	if !ok {
+		return
+	}
+	if g, ok := d.Decl.(*ast.GenDecl); ok && g.Tok != token.VAR {
+		e.decls = append(e.decls, src[p.offset(d.Pos()):p.offset(d.End())])
+	}
+}
+
+// runDecls runs declarations, or a whole file, and shows the variables
+// they declare.
+func (e *evaluator) runDecls(ctx context.Context, sp span, p parsedGo) (result, error) {
+	r, err := e.runStmts(ctx, sp, p.assigned)
+	if err != nil {
+		return r, err
 	}
 	if p.replay != "" {
 		e.decls = append(e.decls, p.replay)
@@ -265,26 +344,44 @@ func (e *evaluator) runStmts(ctx context.Context, src string, p parsedGo) (resul
 	if len(p.imports) > 0 {
 		e.noteImports(p)
 	}
-	if len(p.assigned) == 0 {
+	return r, nil
+}
+
+// runStmts runs the statements or declarations sp, then shows the
+// variables assigned, with Go's convention for an error when the last
+// variable's type is error.
+func (e *evaluator) runStmts(ctx context.Context, sp span, assigned []string) (result, error) {
+	prog, err := e.compile(sp.src)
+	if err != nil {
+		return result{}, positionError(err, sp)
+	}
+	if _, err := e.exec(ctx, prog, sp); err != nil {
+		return result{}, err
+	}
+	if len(assigned) == 0 {
 		return result{}, nil
 	}
-	prog, err = e.compile(tupleName + "(" + strings.Join(p.assigned, ", ") + ")")
+	prog, err = e.compile(tupleName + "(" + strings.Join(assigned, ", ") + ")")
 	if err != nil {
 		return result{}, nil // nothing worth showing
 	}
-	v, err := e.exec(ctx, prog, 0)
+	v, err := e.exec(ctx, prog, span{})
 	if err != nil {
 		return result{}, err
 	}
 	vals, _ := valueOf(v).([]any)
-	return result{values: vals, hasValue: true}, nil
+	lastErr := false
+	if g, ok := e.globals()[assigned[len(assigned)-1]]; ok && g.IsValid() {
+		lastErr = len(vals) > 1 && g.Type() == errorType
+	}
+	return splitResults(vals, lastErr)
 }
 
 // compile compiles src. The interpreter panics on some inputs it cannot
 // handle (yaegi issues 1593, 982); such a panic becomes an error, and
 // the interpreter, whose state it may have left half changed, is
 // replaced before the next input.
-func (e *evaluator) compile(src string) (prog *interp.Program, err error) {
+func (e *evaluator) compile(src string) (prog *yaegi.Program, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			e.broken = true
@@ -307,7 +404,7 @@ func valueOf(v reflect.Value) any {
 //
 // When ctx is done first, exec interrupts the run and returns; the run
 // may go on for a while (see settle).
-func (e *evaluator) exec(ctx context.Context, prog *interp.Program, offset int) (reflect.Value, error) {
+func (e *evaluator) exec(ctx context.Context, prog *yaegi.Program, sp span) (reflect.Value, error) {
 	type outcome struct {
 		v   reflect.Value
 		err error
@@ -338,14 +435,17 @@ func (e *evaluator) exec(ctx context.Context, prog *interp.Program, offset int) 
 		}
 	case <-ctx.Done():
 		e.trace.stop()
-		interrupt(in)
+		interp.Interrupt(in)
 		e.running = ended
 		return reflect.Value{}, ctx.Err()
 	}
 	frames := e.trace.stop()
-	var p interp.Panic
+	var p yaegi.Panic
 	if errors.As(o.err, &p) {
-		return reflect.Value{}, newPanicError(p, frames, offset)
+		if err := raised(p.Value); err != nil {
+			return reflect.Value{}, err
+		}
+		return reflect.Value{}, newPanicError(p, frames, sp)
 	}
 	return o.v, o.err
 }
@@ -371,9 +471,9 @@ func (e *evaluator) copyVars() map[string]reflect.Value {
 // the standard library, node and loaded modules need no import line.
 // It also gives already imported modules their current symbols, so a
 // function added by a reload is callable at once.
-func (e *evaluator) importFor(src string) {
+func (e *evaluator) importFor(toks []tok) {
 	vars := e.globals()
-	for _, name := range selectorBases(src) {
+	for _, name := range selectorBases(toks) {
 		if _, shadowed := vars[name]; shadowed {
 			continue
 		}
@@ -395,7 +495,7 @@ func (e *evaluator) importFor(src string) {
 	}
 }
 
-func (e *evaluator) importPkg(in *interp.Interpreter, name string, p pkg) error {
+func (e *evaluator) importPkg(in *yaegi.Interpreter, name string, p pkg) error {
 	if err := e.usePkg(in, p); err != nil {
 		return err
 	}
@@ -405,15 +505,13 @@ func (e *evaluator) importPkg(in *interp.Interpreter, name string, p pkg) error 
 
 // usePkg gives the interpreter a package's symbols, and the standard
 // library's generic sources if it needs them.
-func (e *evaluator) usePkg(in *interp.Interpreter, p pkg) error {
+func (e *evaluator) usePkg(in *yaegi.Interpreter, p pkg) error {
 	if err := in.Use(p.exports); err != nil {
 		return err
 	}
 	if p.generic && !e.generic {
-		for _, src := range gen.Sources {
-			if _, err := in.Compile(src); err != nil {
-				return err
-			}
+		if err := interp.CompileGeneric(in); err != nil {
+			return err
 		}
 		e.generic = true
 	}
@@ -448,8 +546,7 @@ func (e *evaluator) noteImports(p parsedGo) {
 
 // selectorBases returns the identifiers that begin a selector, x in x.y,
 // in src: the candidates for packages.
-func selectorBases(src string) []string {
-	toks := scan(src)
+func selectorBases(toks []tok) []string {
 	var names []string
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
@@ -505,7 +602,7 @@ func (e *evaluator) recycle(vars map[string]reflect.Value) error {
 // Each value crosses in a box, a pointer to a struct holding it, that the
 // new interpreter reads as __gex_vars.Vn.V: yaegi takes a nil pointer
 // given to Use for a type, and a value given directly keeps no address.
-func moveVars(in *interp.Interpreter, vars map[string]reflect.Value) error {
+func moveVars(in *yaegi.Interpreter, vars map[string]reflect.Value) error {
 	if len(vars) == 0 {
 		return nil
 	}
@@ -523,7 +620,7 @@ func moveVars(in *interp.Interpreter, vars map[string]reflect.Value) error {
 		fmt.Fprintf(&b, "\t%s = __gex_vars.%s.V\n", name, sym)
 	}
 	b.WriteString(")")
-	if err := in.Use(interp.Exports{varsPath + "/vars": syms}); err != nil {
+	if err := in.Use(yaegi.Exports{varsPath + "/vars": syms}); err != nil {
 		return err
 	}
 	if _, err := in.Eval(`import __gex_vars "` + varsPath + `"`); err != nil {
@@ -541,63 +638,108 @@ func box(v reflect.Value) reflect.Value {
 	return b
 }
 
-// parsedGo is what the evaluator needs to know of an input before it
-// runs it.
+// parsedGo is the input parsed as the interpreter will read it, which
+// is all the evaluator needs to know of it before it runs it.
 type parsedGo struct {
-	expr     bool              // a single expression
+	kind     goKind
+	wrap     int               // how many bytes the interpreter puts before the input on its first line
+	root     ast.Node          // the input's syntax tree; nil if it does not parse
+	stmts    []ast.Stmt        // for kindStmts, the statements
+	fset     *token.FileSet    // root's positions
 	replay   string            // its type, func, const and import declarations, for recycle
-	assigned []string          // the variables a lone assignment or var declaration sets
+	assigned []string          // the variables var declarations set
 	imports  map[string]string // package name to path, for import declarations
-	file     *ast.File         // the input as a file (declarations) or in a function (statements)
 }
 
-// parseGo reads src as the interpreter will: declarations at the top
-// level, anything else as the body of a function, and input that begins
-// with a package clause as a whole file. It leaves p.file nil for input
-// that does not parse.
-func parseGo(src string) parsedGo {
-	var p parsedGo
-	if _, err := parser.ParseExpr(src); err == nil {
-		p.expr = true
+// A goKind is how the interpreter reads an input.
+type goKind int
+
+const (
+	kindExpr  goKind = iota // an expression
+	kindDecls               // declarations, read after a package clause
+	kindStmts               // statements, read as the body of a function
+	kindFile                // a whole file, with its package clause
+)
+
+// The interpreter's wrappers around declarations and statements.
+const (
+	declWrap = "package main;"
+	mainWrap = "package main; func main() {"
+)
+
+// parseGo reads src, whose tokens are toks, as the interpreter will:
+// input that begins with a package clause as a whole file, declarations
+// at the top level, anything else as the body of a function. Its first
+// token says which readings to try, so that src is parsed once or twice,
+// not once per reading. It leaves p.root nil for input that does not
+// parse.
+func parseGo(src string, toks []tok) parsedGo {
+	p := parsedGo{kind: kindStmts, wrap: len(mainWrap), fset: token.NewFileSet()}
+	first := token.EOF
+	for _, t := range toks {
+		if t.tok != token.COMMENT {
+			first = t.tok
+			break
+		}
 	}
-	fset := token.NewFileSet()
-	const pkgClause = "package main;"
-	if f, err := parser.ParseFile(fset, "", pkgClause+src, 0); err == nil {
-		p.declare(fset, f, src, len(pkgClause))
-		return p
-	}
-	if f, err := parser.ParseFile(fset, "", "package main; func main() {"+src+"\n}", 0); err == nil {
-		p.file = f
-		body := f.Decls[0].(*ast.FuncDecl).Body.List
-		if len(body) == 1 && !p.expr {
-			p.assigned = assignedNames(body[0])
+	switch first {
+	case token.PACKAGE:
+		p.kind, p.wrap = kindFile, 0
+		if f, err := parser.ParseFile(p.fset, "", src, 0); err == nil {
+			p.declare(f, src)
 		}
 		return p
+	case token.EOF, token.CONST, token.IMPORT, token.TYPE, token.VAR, token.FUNC:
+		if p.parseDecls(src) {
+			return p
+		}
 	}
-	if f, err := parser.ParseFile(fset, "", src, 0); err == nil {
-		p.declare(fset, f, src, 0)
+	if first != token.CONST && first != token.IMPORT && first != token.TYPE && first != token.VAR {
+		if x, err := parser.ParseExprFrom(p.fset, "", src, 0); err == nil {
+			p.kind, p.root = kindExpr, x
+			return p
+		}
+	}
+	if f, err := parser.ParseFile(p.fset, "", mainWrap+src+"\n}", 0); err == nil {
+		body := f.Decls[0].(*ast.FuncDecl).Body.List
+		if len(body) > 0 {
+			p.root, p.stmts = f, body
+		}
 	}
 	return p
 }
 
-// declare fills in p for f, src's declarations parsed offset bytes into
-// the parser's source.
-func (p *parsedGo) declare(fset *token.FileSet, f *ast.File, src string, offset int) {
-	p.file = f
+// parseDecls reads src as declarations, and reports whether it is.
+func (p *parsedGo) parseDecls(src string) bool {
+	f, err := parser.ParseFile(p.fset, "", declWrap+src, 0)
+	if err != nil {
+		return false
+	}
+	p.kind, p.wrap = kindDecls, len(declWrap)
+	p.declare(f, src)
+	return true
+}
+
+// offset is the offset in the input of pos, a position in p.root.
+func (p parsedGo) offset(pos token.Pos) int { return p.fset.Position(pos).Offset - p.wrap }
+
+// declare fills in p for f, src's declarations.
+func (p *parsedGo) declare(f *ast.File, src string) {
+	p.root = f
 	p.imports = importNames(f)
 	p.assigned = varNames(f.Decls)
-	p.replay = replayable(fset, f, src, offset)
+	p.replay = p.replayable(f, src)
 }
 
 // refuse rejects what the console must not run: a go statement starts a
 // goroutine whose panic no one can recover, which would stop the node.
 // Input that does not parse cannot be checked, and is refused too.
 func (p parsedGo) refuse() error {
-	if p.file == nil {
+	if p.root == nil {
 		return errors.New("the console cannot read this input, and does not run it")
 	}
 	var err error
-	ast.Inspect(p.file, func(n ast.Node) bool {
+	ast.Inspect(p.root, func(n ast.Node) bool {
 		if _, ok := n.(*ast.GoStmt); ok && err == nil {
 			err = ErrGoStmt
 		}
@@ -609,14 +751,13 @@ func (p parsedGo) refuse() error {
 // replayable returns the source of the declarations of f that a fresh
 // interpreter must see again: all but var declarations, whose values
 // moveVars carries over and which must not run twice.
-func replayable(fset *token.FileSet, f *ast.File, src string, offset int) string {
+func (p parsedGo) replayable(f *ast.File, src string) string {
 	var b strings.Builder
 	for _, d := range f.Decls {
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
 			continue
 		}
-		from := fset.Position(d.Pos()).Offset - offset
-		to := fset.Position(d.End()).Offset - offset
+		from, to := p.offset(d.Pos()), p.offset(d.End())
 		if from < 0 || to > len(src) {
 			continue
 		}
@@ -687,60 +828,51 @@ func assignedNames(s ast.Stmt) []string {
 	return names
 }
 
-// wrapOffset is how many bytes the interpreter puts before src on its
-// first line: it parses declarations after "package main;", anything
-// else but a whole file inside "package main; func main() {".
-func wrapOffset(src string) int {
-	const pkgClause, mainFunc = len("package main;"), len("package main; func main() {")
-	toks := scan(src)
-	if len(toks) == 0 {
-		return mainFunc
-	}
-	switch toks[0].tok {
-	case token.PACKAGE:
-		return 0
-	case token.CONST, token.IMPORT, token.TYPE, token.VAR:
-		return pkgClause
-	case token.FUNC:
-		if _, err := parser.ParseFile(token.NewFileSet(), "", "package main;"+src, 0); err == nil {
-			return pkgClause
-		}
-	}
-	return mainFunc
+// A span is a piece of the input given to the interpreter, and where it
+// is in the input: positions the interpreter reports in it are mapped to
+// positions in the input as typed.
+type span struct {
+	src       string // the piece, as given to the interpreter
+	wrap      int    // how many bytes the interpreter puts before src on its first line
+	line, col int    // where src begins in the input; 0 for a piece of the console's own
 }
 
-// posPrefix matches the position the interpreter puts before its
-// messages: "line:col: " or "_.go:line:col: ".
-var posPrefix = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): `)
-
-// positionError rewrites the position of an interpreter error to one in
-// the input as typed.
-func positionError(err error, src string, offset int) error {
-	m := posPrefix.FindStringSubmatchIndex(err.Error())
-	if m == nil {
-		return err
-	}
-	msg := err.Error()
-	line, _ := strconv.Atoi(msg[m[2]:m[3]])
-	col, _ := strconv.Atoi(msg[m[4]:m[5]])
-	line, col = inputPos(src, offset, line, col)
-	return &InputError{Line: line, Col: col, Msg: msg[m[1]:], Err: err}
-}
-
-// inputPos maps a position in the wrapped source to one in src.
-func inputPos(src string, offset, line, col int) (int, int) {
+// pos maps a position in the interpreter's wrapped source to one in the
+// input.
+func (sp span) pos(line, col int) (int, int) {
 	if line == 1 {
-		col = max(1, col-offset)
+		col = max(1, col-sp.wrap)
 	}
-	lines := strings.Count(src, "\n") + 1
+	lines := strings.Count(sp.src, "\n") + 1
 	if line > lines {
 		// The error is in the interpreter's wrapper, after the input:
 		// the input ended too soon.
-		last := src[strings.LastIndex(src, "\n")+1:]
-		line, col = lines, len(last)+1
-		if lines == 1 {
-			col = len(src) + 1
-		}
+		line, col = lines, len(sp.src)-strings.LastIndex(sp.src, "\n")
 	}
-	return line, col
+	if line == 1 {
+		col += max(sp.col, 1) - 1
+	}
+	return line + max(sp.line, 1) - 1, col
 }
+
+// lineCol returns the line and column, from 1, of offset off in src.
+func lineCol(src string, off int) (int, int) {
+	before := src[:off]
+	return strings.Count(before, "\n") + 1, off - strings.LastIndex(before, "\n")
+}
+
+// positionError rewrites the position of an interpreter error to one in
+// the input as typed.
+func positionError(err error, sp span) error {
+	pos, msg, ok := interp.SplitPos(err.Error())
+	if !ok || !inInput(pos) {
+		return err
+	}
+	line, col := sp.pos(pos.Line, pos.Col)
+	return &InputError{Line: line, Col: col, Msg: msg, Err: err}
+}
+
+// inInput reports whether an interpreter position is in console input,
+// which the interpreter reads without a file name, rather than in a
+// module's file.
+func inInput(pos interp.Pos) bool { return pos.File == "" || pos.File == "_.go" }

@@ -8,41 +8,31 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/gexdev/gex/helpers"
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/shell/printer"
 )
 
-// helper runs an IEx helper form, `r KV`, by calling its Go form with
-// the arguments read as the helper's signature says.
-func (s *Session) helper(ctx context.Context, in Input) ([]any, bool, error) {
-	f := s.eval.cfg.bindings[in.Name]
-	sig, _ := HelperForm(in.Name)
-	args, err := s.args(ctx, in, sig, f.Type())
-	if err != nil {
-		return nil, false, err
+// form runs an IEx helper form, `r KV`, or an Erlang-style call,
+// `:sys.get_state pid`, by calling the function the catalogue binds for
+// it with the arguments read as its entry's parameters say.
+func (s *Session) form(ctx context.Context, in Input) (result, error) {
+	f, ok := s.goForms[in.Name]
+	if in.Form == FormCall {
+		f, ok = s.calls[in.Name]
 	}
-	out, err := callCtx(ctx, f, args)
-	if err != nil {
-		return nil, false, err
-	}
-	return results(out, false)
-}
-
-// call runs an Erlang-style call, `:sys.get_state pid`.
-func (s *Session) call(ctx context.Context, in Input) ([]any, bool, error) {
-	f, ok := s.calls[in.Name]
 	if !ok {
-		return nil, false, &FormError{Src: in.Src, Msg: ":" + in.Name + " needs the code server, and this node has none"}
+		return result{}, &FormError{Src: in.Src, Msg: formName(in) + " needs the code server, and this node has none"}
 	}
-	sig, _ := CallForm(in.Name)
-	args, err := s.args(ctx, in, sig, f.Type())
+	args, err := s.args(ctx, in, f.Type())
 	if err != nil {
-		return nil, false, err
+		return result{}, err
 	}
 	out, err := callCtx(ctx, f, args)
 	if err != nil {
-		return nil, false, err
+		return result{}, err
 	}
-	return results(out, true)
+	return results(out, in.Form == FormCall)
 }
 
 // callCtx calls f, and returns when it does or when ctx is done. Helpers
@@ -65,7 +55,7 @@ func callCtx(ctx context.Context, f reflect.Value, args []reflect.Value) ([]refl
 		defer func() {
 			// The panic cannot reach the session's recover from here.
 			if v := recover(); v != nil {
-				o.err = &PanicError{Value: v, Native: nativeFrames(debug.Stack())}
+				o.err = panicked(v, debug.Stack())
 			}
 			done <- o
 		}()
@@ -79,35 +69,28 @@ func callCtx(ctx context.Context, f reflect.Value, args []reflect.Value) ([]refl
 	}
 }
 
-// results splits a Go call's results into values to show and an error.
-// A call that returns nothing but a nil error shows :ok if ok is set,
-// else nothing.
-func results(out []reflect.Value, ok bool) ([]any, bool, error) {
-	if n := len(out); n > 0 && out[n-1].Type() == errorType {
-		if err, _ := out[n-1].Interface().(error); err != nil {
-			return nil, false, err
-		}
-		out = out[:n-1]
-	}
-	if len(out) == 0 {
-		if ok {
-			return []any{node.Atom("ok")}, true, nil
-		}
-		return nil, false, nil
-	}
+// results splits a compiled call's results into values to show and an
+// error, by the static type of the last. A call that returns nothing but
+// a nil error shows :ok if ok is set, else nothing.
+func results(out []reflect.Value, ok bool) (result, error) {
 	vals := make([]any, len(out))
 	for i, v := range out {
 		vals[i] = v.Interface()
 	}
-	return vals, true, nil
+	lastErr := len(out) > 0 && out[len(out)-1].Type() == errorType
+	r, err := splitResults(vals, lastErr)
+	if err == nil && !r.hasValue && ok && lastErr {
+		r = result{values: []any{node.Atom("ok")}, hasValue: true}
+	}
+	return r, err
 }
 
 // args reads the arguments of a form for a function of type ft.
-func (s *Session) args(ctx context.Context, in Input, sig Signature, ft reflect.Type) ([]reflect.Value, error) {
+func (s *Session) args(ctx context.Context, in Input, ft reflect.Type) ([]reflect.Value, error) {
 	args := make([]reflect.Value, len(in.Args))
 	for i, src := range in.Args {
 		t := paramType(ft, i)
-		v, err := s.arg(ctx, src, sig.Param(i), t)
+		v, err := s.arg(ctx, src, in.helper.Param(i), t)
 		if err != nil {
 			return nil, &FormError{Src: in.Src, Msg: fmt.Sprintf("argument %d of %s: %v", i+1, formName(in), err)}
 		}
@@ -134,28 +117,30 @@ func paramType(ft reflect.Type, i int) reflect.Type {
 // arg reads one argument. A bare name that is no session variable is a
 // name: a module's for ParamModule, a registered process's for
 // ParamDest. Anything else is a Go expression, evaluated.
-func (s *Session) arg(ctx context.Context, src string, p Param, t reflect.Type) (reflect.Value, error) {
+func (s *Session) arg(ctx context.Context, src string, p helpers.Param, t reflect.Type) (reflect.Value, error) {
 	var x any
 	switch {
-	case p == ParamTopic:
+	case p == helpers.ParamTopic, p == helpers.ParamWord:
 		x = strings.Trim(src, `"`)
-	case p == ParamModule && isIdent(src) && !s.isVar(src):
+	case p == helpers.ParamModule && isIdent(src) && !s.isVar(src):
 		x = src
-	case p == ParamDest && isIdent(src) && !s.isVar(src):
-		x = s.registered(src)
+	case p == helpers.ParamDest && isIdent(src) && !s.isVar(src):
+		name, ok := s.registered(src)
+		if !ok && !isExported(src) {
+			// pid, written for a variable the session does not have:
+			// a registered name is written as a module's is, KV.
+			return reflect.Value{}, fmt.Errorf("undefined: %s", src)
+		}
+		x = name
 	default:
-		r, err := s.eval.run(ctx, src)
+		r, err := s.eval.run(ctx, goInput(src))
 		if err != nil {
 			return reflect.Value{}, err
 		}
-		vals, err := Results(r.values)
-		if err != nil {
-			return reflect.Value{}, err
-		}
-		if !r.hasValue || len(vals) != 1 {
+		if !r.hasValue || len(r.values) != 1 {
 			return reflect.Value{}, fmt.Errorf("%s is not a single value", src)
 		}
-		x = vals[0]
+		x = r.values[0]
 	}
 	return convert(x, t)
 }
@@ -165,27 +150,28 @@ func isIdent(src string) bool { return token.IsIdentifier(src) }
 // registered returns the registered name the user means by name: the
 // name itself if it is registered, else the one registered name that
 // matches it ignoring case and underscores (KV for kv), as module names
-// match.
-func (s *Session) registered(name string) node.Name {
+// match. It reports false, and returns name, when none is.
+func (s *Session) registered(name string) (node.Name, bool) {
 	if _, ok := s.node.Whereis(name); ok {
-		return node.Name(name)
+		return node.Name(name), true
 	}
-	key := looseKey(name)
+	key := node.ModuleKey(name)
 	var found []string
 	for _, r := range s.node.Registered() {
-		if looseKey(r) == key {
+		if node.ModuleKey(r) == key {
 			found = append(found, r)
 		}
 	}
 	if len(found) == 1 {
-		return node.Name(found[0])
+		return node.Name(found[0]), true
 	}
-	return node.Name(name)
+	return node.Name(name), false
 }
 
-func looseKey(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "") }
-
-var destType = reflect.TypeFor[node.Dest]()
+var (
+	destType  = reflect.TypeFor[node.Dest]()
+	errorType = reflect.TypeFor[error]()
+)
 
 // convert makes x a value of type t where the console's forms allow it:
 // nil for any nillable type, a string where a process is wanted (a
@@ -210,7 +196,10 @@ func convert(x any, t reflect.Type) (reflect.Value, error) {
 	case v.Type().ConvertibleTo(t) && v.Kind() == t.Kind():
 		return v.Convert(t), nil
 	case t == destType:
-		return reflect.Value{}, fmt.Errorf("want a PID or a registered name, got %s", typeString(v.Type()))
+		return reflect.Value{}, fmt.Errorf("want a PID or a registered name, got %s", printer.TypeString(v.Type()))
 	}
-	return reflect.Value{}, fmt.Errorf("want %s, got %s", typeString(t), typeString(v.Type()))
+	return reflect.Value{}, fmt.Errorf("want %s, got %s", printer.TypeString(t), printer.TypeString(v.Type()))
 }
+
+// goInput is src as Go input.
+func goInput(src string) Input { return Input{Form: FormGo, Src: src, toks: scan(src)} }

@@ -3,9 +3,9 @@ package shell
 import (
 	"go/scanner"
 	"go/token"
-	"maps"
-	"slices"
 	"strings"
+
+	"github.com/gexdev/gex/helpers"
 )
 
 // Form is the kind of a console input.
@@ -30,7 +30,9 @@ func (f Form) String() string {
 	return "go"
 }
 
-// Input is one complete console input, classified.
+// Input is one complete console input, read once: its tokens, its form,
+// and for Go its parse, which evaluation uses rather than reading the
+// source again.
 type Input struct {
 	Form Form
 	// Name is the helper ("r") or the call ("sys.get_state").
@@ -41,184 +43,65 @@ type Input struct {
 	Args []string
 	// Src is the whole input.
 	Src string
+
+	helper *helpers.Helper // the catalogue's entry, for a helper or call
+	toks   []tok           // Src's tokens
 }
-
-// Param is what a parameter of a helper or call takes, which decides how
-// a bare identifier passed for it is read.
-type Param int
-
-const (
-	// ParamValue is any Go expression.
-	ParamValue Param = iota
-	// ParamDest is a process: a PID-valued expression, or a bare name
-	// that is not a session variable, read as a registered name (KV).
-	ParamDest
-	// ParamModule is a module: a bare name that is not a session
-	// variable (KV, DemoServer) is read as its text; anything else is a
-	// Go expression, usually a string.
-	ParamModule
-	// ParamPath is a file or directory: a string expression.
-	ParamPath
-	// ParamTopic is a help topic, written bare: r, :sys.get_state, kv.Put.
-	ParamTopic
-)
-
-// A Signature describes the arguments of a helper or call form.
-type Signature struct {
-	Params   []Param // the parameters, in order
-	Optional int     // how many of the last Params may be left out
-	Variadic bool    // the last parameter repeats
-	Doc      string  // a one-line synopsis, for errors and h
-}
-
-func (s Signature) accepts(n int) bool {
-	min := len(s.Params) - s.Optional
-	if s.Variadic {
-		return n >= min
-	}
-	return n >= min && n <= len(s.Params)
-}
-
-// Param returns the kind of the i'th argument.
-func (s Signature) Param(i int) Param {
-	if i >= len(s.Params) {
-		return s.Params[len(s.Params)-1] // variadic
-	}
-	return s.Params[i]
-}
-
-func sig(doc string, params ...Param) Signature { return Signature{Params: params, Doc: doc} }
-
-func optional(n int, s Signature) Signature { s.Optional = n; return s }
-
-func variadic(s Signature) Signature { s.Variadic = true; return s }
-
-// helperForms are the IEx helper forms and their arguments. A helper name
-// followed by arguments it cannot take is read as Go instead, so that
-// clear(m), Go's builtin, is not taken for the helper clear. Read only.
-var helperForms = map[string]Signature{
-	"c":            variadic(sig(`c "kv.go"`, ParamPath)),
-	"r":            variadic(sig(`r KV`, ParamModule)),
-	"l":            variadic(sig(`l KV`, ParamModule)),
-	"i":            optional(1, sig(`i pid`, ParamModule)),
-	"h":            optional(1, sig(`h r`, ParamTopic)),
-	"v":            optional(1, sig(`v(-2)`, ParamValue)),
-	"pid":          sig(`pid("0.117.0")`, ParamValue),
-	"flush":        sig(`flush`),
-	"ls":           optional(1, sig(`ls "dir"`, ParamPath)),
-	"pwd":          sig(`pwd`),
-	"cd":           sig(`cd "dir"`, ParamPath),
-	"clear":        sig(`clear`),
-	"exports":      sig(`exports KV`, ParamModule),
-	"recompile":    sig(`recompile`),
-	"runtime_info": sig(`runtime_info`),
-	"processes":    sig(`processes`),
-}
-
-// callForms are the Erlang-style :sys and :code calls, by
-// "module.function". Read only.
-var callForms = map[string]Signature{
-	"sys.get_state":         sig(`:sys.get_state pid`, ParamDest),
-	"sys.replace_state":     sig(`:sys.replace_state pid, func(state any) any`, ParamDest, ParamValue),
-	"sys.get_status":        sig(`:sys.get_status pid`, ParamDest),
-	"sys.suspend":           sig(`:sys.suspend pid`, ParamDest),
-	"sys.resume":            sig(`:sys.resume pid`, ParamDest),
-	"sys.change_code":       sig(`:sys.change_code pid, Module, "old vsn", extra`, ParamDest, ParamModule, ParamValue, ParamValue),
-	"sys.trace":             sig(`:sys.trace pid, true`, ParamDest, ParamValue),
-	"sys.log":               sig(`:sys.log pid, true`, ParamDest, ParamValue),
-	"sys.statistics":        sig(`:sys.statistics pid`, ParamDest),
-	"code.load_file":        sig(`:code.load_file KV`, ParamModule),
-	"code.purge":            sig(`:code.purge KV`, ParamModule),
-	"code.soft_purge":       sig(`:code.soft_purge KV`, ParamModule),
-	"code.delete":           sig(`:code.delete KV`, ParamModule),
-	"code.is_loaded":        sig(`:code.is_loaded KV`, ParamModule),
-	"code.which":            sig(`:code.which KV`, ParamModule),
-	"code.all_loaded":       sig(`:code.all_loaded`),
-	"code.modified_modules": sig(`:code.modified_modules`),
-}
-
-// HelperForm returns the signature of the helper called name.
-func HelperForm(name string) (Signature, bool) {
-	s, ok := helperForms[name]
-	return s, ok
-}
-
-// CallForm returns the signature of the call named "module.function", as
-// in "sys.get_state".
-func CallForm(name string) (Signature, bool) {
-	s, ok := callForms[name]
-	return s, ok
-}
-
-// HelperNames returns the names of the helper forms, sorted.
-func HelperNames() []string { return slices.Sorted(maps.Keys(helperForms)) }
-
-// CallNames returns the names of the call forms, "sys.get_state" and so
-// on, sorted.
-func CallNames() []string { return slices.Sorted(maps.Keys(callForms)) }
 
 // ParseInput classifies a complete input. It fails only for input that is
 // no Go and no well-formed form either: a call to an unknown :module or
 // function, or one with the wrong number of arguments.
-func ParseInput(src string) (Input, error) {
-	src = strings.TrimSpace(src)
-	in := Input{Form: FormGo, Src: src}
-	toks := scan(src)
+func ParseInput(src string) (Input, error) { return defaultCatalog.parse(src, scan(src)) }
+
+// parse classifies src, whose tokens are toks, by the forms of c.
+func (c *catalog) parse(src string, toks []tok) (Input, error) {
+	in := Input{Form: FormGo, Src: src, toks: toks}
 	if len(toks) == 0 {
 		return in, nil
 	}
 	if toks[0].tok == token.COLON {
-		return parseCall(in, toks)
+		return c.parseCall(in, toks)
 	}
 	if toks[0].tok != token.IDENT {
 		return in, nil
 	}
-	s, ok := helperForms[toks[0].lit]
+	h, ok := c.helper(toks[0].lit)
 	if !ok {
 		return in, nil
 	}
 	args, ok := formArgs(src, toks[0], toks[1:])
-	if !ok || !s.accepts(len(args)) {
+	if !ok || !h.Accepts(len(args)) {
 		return in, nil
 	}
-	in.Form, in.Name, in.Args = FormHelper, toks[0].lit, args
+	in.Form, in.Name, in.Args, in.helper = FormHelper, toks[0].lit, args, h
 	return in, nil
 }
 
 // parseCall reads `:mod.fun args`. A leading colon is never Go, so a
 // malformed call is an error rather than Go source.
-func parseCall(in Input, toks []tok) (Input, error) {
+func (c *catalog) parseCall(in Input, toks []tok) (Input, error) {
 	if len(toks) < 4 || toks[1].tok != token.IDENT || toks[2].tok != token.PERIOD || toks[3].tok != token.IDENT ||
 		toks[0].end != toks[1].pos || toks[1].end != toks[2].pos || toks[2].end != toks[3].pos {
 		return in, &FormError{Src: in.Src, Msg: "expected :module.function, as in :sys.get_state pid"}
 	}
 	mod, fun := toks[1].lit, toks[3].lit
 	name := mod + "." + fun
-	s, ok := callForms[name]
+	h, ok := c.call(name)
 	if !ok {
-		if !knownCallModule(mod) {
+		if !c.knownModule(mod) {
 			return in, &FormError{Src: in.Src, Msg: "unknown module :" + mod + "; the console knows :sys and :code"}
 		}
 		return in, &FormError{Src: in.Src, Msg: "undefined function :" + name}
 	}
 	args, ok := formArgs(in.Src, toks[3], toks[4:])
 	if !ok {
-		return in, &FormError{Src: in.Src, Msg: "cannot read the arguments; usage: " + s.Doc}
+		return in, &FormError{Src: in.Src, Msg: "cannot read the arguments; usage: " + h.Synopsis}
 	}
-	if !s.accepts(len(args)) {
-		return in, &FormError{Src: in.Src, Msg: "wrong number of arguments to :" + name + "; usage: " + s.Doc}
+	if !h.Accepts(len(args)) {
+		return in, &FormError{Src: in.Src, Msg: "wrong number of arguments to :" + name + "; usage: " + h.Synopsis}
 	}
-	in.Form, in.Name, in.Args = FormCall, name, args
+	in.Form, in.Name, in.Args, in.helper = FormCall, name, args, h
 	return in, nil
-}
-
-func knownCallModule(mod string) bool {
-	for name := range callForms {
-		if strings.HasPrefix(name, mod+".") {
-			return true
-		}
-	}
-	return false
 }
 
 // formArgs reads the arguments after the name of a form, in either of
@@ -311,8 +194,9 @@ func splitArgs(src string, toks []tok, from, to int) []string {
 // An interpreted string ("...") open at the end of a line is not
 // unfinished: Go strings cannot hold a newline, so no further line can
 // complete it, and the evaluation reports the error at once.
-func Incomplete(src string) bool {
-	toks := scan(src)
+func Incomplete(src string) bool { return incomplete(scan(src)) }
+
+func incomplete(toks []tok) bool {
 	if len(toks) == 0 {
 		return false
 	}

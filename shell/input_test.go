@@ -2,6 +2,7 @@ package shell
 
 import (
 	"errors"
+	"github.com/gexdev/gex/helpers"
 	"slices"
 	"testing"
 )
@@ -172,21 +173,21 @@ func TestIncomplete(t *testing.T) {
 }
 
 func TestFormTables(t *testing.T) {
-	for _, name := range HelperNames() {
-		s, _ := HelperForm(name)
-		if s.Doc == "" {
-			t.Errorf("helper %s has no synopsis", name)
+	for _, h := range helpers.Table() {
+		if h.Synopsis == "" || h.Doc == "" {
+			t.Errorf("helper %s has no synopsis or doc", h.Name)
+		}
+		if h.GoOnly {
+			continue
 		}
 		// Every helper's synopsis must itself parse as that helper.
-		if in, err := ParseInput(s.Doc); err != nil || in.Form != FormHelper || in.Name != name {
-			t.Errorf("synopsis %q of helper %s parses as %v %q (%v)", s.Doc, name, in.Form, in.Name, err)
+		in, err := ParseInput(h.Synopsis)
+		want, name := FormHelper, h.Name
+		if h.IsCall() {
+			want, name = FormCall, h.Name[1:]
 		}
-	}
-	for _, name := range CallNames() {
-		s, _ := CallForm(name)
-		in, err := ParseInput(s.Doc)
-		if err != nil || in.Form != FormCall || in.Name != name {
-			t.Errorf("synopsis %q of call %s parses as %v %q (%v)", s.Doc, name, in.Form, in.Name, err)
+		if err != nil || in.Form != want || in.Name != name {
+			t.Errorf("synopsis %q of %s parses as %v %q (%v)", h.Synopsis, h.Name, in.Form, in.Name, err)
 		}
 	}
 }

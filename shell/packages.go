@@ -10,27 +10,19 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/symbols"
 )
 
-// Import paths of the node's own packages.
-const (
-	nodePath    = "github.com/gexdev/gex/node"
-	migratePath = "github.com/gexdev/gex/node/migrate"
-	// modulePath is the prefix of the import paths the console gives
-	// modules: a module is imported under each name the user writes it
-	// by (kv, KV), and the interpreter needs a path per name.
-	modulePath = "gex.module/"
-)
-
-// preferred settles the package names several standard packages share,
-// where the shortest path is not the one a Go programmer means.
-var preferred = map[string]string{"template": "text/template"} // read only
+// modulePath is the prefix of the import paths the console gives
+// modules: a module is imported under each name the user writes it by
+// (kv, KV), and the interpreter needs a path per name.
+const modulePath = "gex.module/"
 
 // packages finds the package a bare name in console input refers to:
 // node, a loaded module (or one on the code path, loaded on first use,
@@ -40,7 +32,7 @@ type packages struct {
 	code *code.Server
 	std  map[string]string // package name to import path
 	out  io.Writer         // where the console's fmt and log write
-	fmt  interp.Exports    // fmt and log writing to out, and their wrapper types
+	fmt  yaegi.Exports     // fmt and log writing to out, and their wrapper types
 	// afterFuncs holds the symbols of time and context, by key, with
 	// AfterFuncs that call their functions in processes: a panic on the
 	// timer's own goroutine would stop the node.
@@ -48,7 +40,7 @@ type packages struct {
 }
 
 func newPackages(n *node.Node, cs *code.Server, out io.Writer) *packages {
-	p := &packages{node: n, code: cs, std: stdNames(), out: out}
+	p := &packages{node: n, code: cs, std: interp.StdNames(), out: out}
 	p.fmt = consoleStdio(out)
 	p.afterFuncs = map[string]map[string]reflect.Value{}
 	start := func(f func()) { n.Spawn(func(*node.Proc) { f() }) }
@@ -61,30 +53,13 @@ func newPackages(n *node.Node, cs *code.Server, out io.Writer) *packages {
 	return p
 }
 
-// stdNames maps the names of the standard library's packages to their
-// import paths. Where several share a name, the shortest path wins.
-func stdNames() map[string]string {
-	names := map[string]string{}
-	for key := range stdlib.Symbols {
-		dir, name := path.Dir(key), path.Base(key)
-		if dir == "." || strings.HasPrefix(dir, "github.com/") {
-			continue
-		}
-		if old, ok := names[name]; !ok || len(dir) < len(old) || (len(dir) == len(old) && dir < old) {
-			names[name] = dir
-		}
-	}
-	maps.Copy(names, preferred)
-	return names
-}
-
 // resolve returns the package called name.
 func (p *packages) resolve(name string) (pkg, bool) {
 	switch name {
 	case "node":
-		return p.nodePkg(nodePath), true
+		return p.nodePkg(interp.NodePath), true
 	case "migrate":
-		return p.nodePkg(migratePath), true
+		return p.nodePkg(interp.MigratePath), true
 	}
 	if ipath, ok := p.std[name]; ok {
 		return p.stdPkg(ipath), true
@@ -97,10 +72,10 @@ func (p *packages) resolve(name string) (pkg, bool) {
 // path's last element.
 func (p *packages) resolvePath(ipath string) (pkg, bool) {
 	switch ipath {
-	case nodePath, migratePath:
+	case interp.NodePath, interp.MigratePath:
 		return p.nodePkg(ipath), true
 	}
-	if _, ok := stdlib.Symbols[ipath+"/"+path.Base(ipath)]; ok {
+	if _, ok := interp.StdKeys()[ipath]; ok {
 		return p.stdPkg(ipath), true
 	}
 	pk, ok := p.module(path.Base(ipath))
@@ -108,42 +83,34 @@ func (p *packages) resolvePath(ipath string) (pkg, bool) {
 		return pkg{}, false
 	}
 	for key, syms := range pk.exports {
-		pk.exports = interp.Exports{ipath + "/" + path.Base(key): syms}
+		pk.exports = yaegi.Exports{ipath + "/" + path.Base(key): syms}
 	}
 	pk.path = ipath
 	return pk, true
 }
 
 func (p *packages) nodePkg(ipath string) pkg {
-	key := ipath + "/" + path.Base(ipath)
+	key := interp.Key(ipath)
 	var syms map[string]reflect.Value
 	if p.code != nil {
 		syms = p.code.NodeExports()[key]
 	} else {
 		syms = symbols.Symbols[key]
 	}
-	return pkg{path: ipath, exports: interp.Exports{key: syms}}
+	return pkg{path: ipath, exports: yaegi.Exports{key: syms}}
 }
 
 func (p *packages) stdPkg(ipath string) pkg {
-	name := path.Base(ipath)
-	if name == "fmt" || name == "log" {
-		// Use takes the key "fmt/fmt" to mean the whole standard library:
-		// it then compiles the generic sources (milliseconds) and
-		// replaces fmt's printing functions with its own. "fmt//fmt"
-		// names the same package without either.
-		return pkg{path: ipath, exports: interp.Exports{
-			".":                 p.fmt["."],
-			ipath + "//" + name: p.fmt[ipath+"/"+name],
-		}}
+	key := interp.StdKeys()[ipath]
+	if ipath == "fmt" || ipath == "log" {
+		// The console's own fmt and log, writing to the session.
+		return pkg{path: ipath, exports: yaegi.Exports{".": p.fmt["."], interp.UseKey(ipath): p.fmt[key]}}
 	}
-	key := ipath + "/" + name
 	syms, ok := p.afterFuncs[key]
 	if !ok {
 		syms = stdlib.Symbols[key]
 	}
-	generic := name == "cmp" || name == "maps" || name == "slices"
-	return pkg{path: ipath, exports: interp.Exports{key: syms}, generic: generic}
+	return pkg{path: ipath, exports: yaegi.Exports{key: syms}, generic: interp.Generic(ipath)}
 }
 
 // module returns the module called name, matched as the code server
@@ -171,7 +138,7 @@ func (p *packages) module(name string) (pkg, bool) {
 	ipath := modulePath + name
 	return pkg{
 		path:    ipath,
-		exports: interp.Exports{ipath + "/" + in.Name: syms},
+		exports: yaegi.Exports{ipath + "/" + in.Name: syms},
 		gen:     p.code.Generation(),
 	}, true
 }
@@ -218,7 +185,7 @@ func (p *packages) symbolsOf(name string) map[string]reflect.Value {
 // stdout and stderr. log.Fatal panics rather than exiting the node. The
 // "." entry tells the interpreter that the new functions, like the ones
 // they replace, take values whose String or Format methods matter.
-func consoleStdio(out io.Writer) interp.Exports {
+func consoleStdio(out io.Writer) yaegi.Exports {
 	fmtSyms := maps.Clone(stdlib.Symbols["fmt/fmt"])
 	logSyms := maps.Clone(stdlib.Symbols["log/log"])
 	logger := log.New(out, "", log.LstdFlags)
@@ -254,7 +221,7 @@ func consoleStdio(out io.Writer) interp.Exports {
 		}
 		types[v] = mt
 	}
-	return interp.Exports{
+	return yaegi.Exports{
 		".":       {"MapTypes": reflect.ValueOf(types)},
 		"fmt/fmt": fmtSyms,
 		"log/log": logSyms,

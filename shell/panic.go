@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gexdev/gex/helpers"
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node/interp"
 )
 
 // PanicError is a panic in evaluated code, caught by the session.
@@ -24,6 +25,25 @@ type PanicError struct {
 	Native []string
 }
 
+// panicked is the error for a panic with value v recovered in compiled
+// code, whose stack is stack: the error a helper raised, or a
+// *PanicError.
+func panicked(v any, stack []byte) error {
+	if err := raised(v); err != nil {
+		return err
+	}
+	return &PanicError{Value: v, Native: nativeFrames(stack)}
+}
+
+// raised returns the error a helper raised as IEx's raise, pid("x"), if
+// v, a panic's value, is one; else nil.
+func raised(v any) error {
+	if err, ok := v.(*helpers.ArgumentError); ok {
+		return err
+	}
+	return nil
+}
+
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value if it is an error.
@@ -32,27 +52,20 @@ func (e *PanicError) Unwrap() error {
 	return err
 }
 
-// traceLine matches what the interpreter writes to its stderr for each
-// interpreted frame a panic leaves: "2:7: panic: main.f(...)".
-var traceLine = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): panic: (.*)\(\.\.\.\)$`)
-
-func newPanicError(p interp.Panic, trace []string, offset int) *PanicError {
-	const declOffset = len("package main;")
+func newPanicError(p yaegi.Panic, trace []string, sp span) *PanicError {
 	e := &PanicError{Value: p.Value, Native: nativeFrames(p.Stack)}
 	for _, l := range trace {
-		m := traceLine.FindStringSubmatch(l)
-		if m == nil {
+		fn, pos, ok := interp.Frame(l)
+		if !ok || !inInput(pos) {
 			continue
 		}
-		line, _ := strconv.Atoi(m[1])
-		col, _ := strconv.Atoi(m[2])
-		fn := m[3]
-		off := declOffset // a function declared in an earlier input
+		line, col := pos.Line, pos.Col
 		if fn == "main" {
-			fn, off = "(input)", offset
-		}
-		if line == 1 {
-			col = max(1, col-off)
+			fn = "(input)"
+			line, col = sp.pos(line, col)
+		} else if line == 1 {
+			// A function declared in an earlier input.
+			col = max(1, col-len(declWrap))
 		}
 		e.Frames = append(e.Frames, fmt.Sprintf("%s at %d:%d", fn, line, col))
 	}
@@ -129,7 +142,7 @@ func (w *traceWriter) Write(b []byte) (int, error) {
 		}
 		line := string(w.partial[:i])
 		w.partial = w.partial[i+1:]
-		if w.tracing && traceLine.MatchString(line) {
+		if _, pos, ok := interp.Frame(line); w.tracing && ok && inInput(pos) {
 			w.lines = append(w.lines, line)
 			continue
 		}

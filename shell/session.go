@@ -12,10 +12,12 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gexdev/gex/helpers"
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/shell/printer"
 )
 
 // SessionOptions configures a Session. The zero value is an interactive
@@ -34,26 +36,40 @@ type SessionOptions struct {
 	Dir string
 	// History is how many results v can reach back; 0 means 100.
 	History int
+	// PrintableLimit is how many bytes of a string or byte slice a
+	// result shows before "...", as IEx's :printable_limit; 0 means 4096,
+	// negative no limit. The session's printable_limit helper changes it.
+	PrintableLimit int
 	// RecycleAfter is how many inputs one interpreter evaluates before
 	// the session moves to a fresh one, to bound its memory; 0 means 500.
 	RecycleAfter int
 }
+
+// ColorFor reports whether output to w should be colored; see
+// printer.ColorFor, which it is.
+func ColorFor(w io.Writer, getenv func(string) string) bool { return printer.ColorFor(w, getenv) }
 
 // Session is the Engine over a live node: one console session, with its
 // own variables, results history, working directory and mailbox.
 // Sessions attached to one node share its processes and modules and
 // nothing else.
 type Session struct {
-	node  *node.Node
-	code  *code.Server
-	opts  SessionOptions
-	print *Printer
-	out   *switchWriter
-	env   *helpers.Env
-	eval  *evaluator
-	hist  *history
-	pkgs  *packages
-	calls map[string]reflect.Value
+	node      *node.Node
+	code      *code.Server
+	opts      SessionOptions
+	printable atomic.Int64               // the printable limit; see printer
+	print     atomic.Pointer[printerFor] // the printer for it
+	out       *switchWriter
+	env       *helpers.Env
+	eval      *evaluator
+	hist      *history
+	pkgs      *packages
+
+	notices *notices // the reloads of the code server's watcher; see Notices
+
+	cat     *catalog                 // the helpers
+	goForms map[string]reflect.Value // the Go forms of cat's helpers, bound for env
+	calls   map[string]reflect.Value // cat's :sys and :code calls, bound for env
 
 	mu           sync.Mutex      // serializes Eval, Complete and Close
 	pending      strings.Builder // unfinished input, its lines joined by newlines
@@ -62,19 +78,29 @@ type Session struct {
 	closed       bool
 }
 
-// Unfinished input is dropped past these bounds, far beyond what anyone
-// types or pastes: a bracket left open would grow it without end, and
-// each line rescans all of it.
+// Input is refused past these bounds, beyond any line or paste a person
+// types: the interpreter's parser takes some 160 times an input's size
+// in memory (a MiB costs 166 MB), and unfinished input, as behind a
+// bracket left open, would grow without end and be rescanned with each
+// line.
 const (
-	maxInputBytes = 1 << 20
+	maxInputBytes = 64 << 10
 	maxInputLines = 10_000
 )
 
 // NewSession starts a session on n, loading and reloading code through
 // cs. cs may be nil for a node without a code server.
 func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, error) {
+	return newSession(n, cs, opts, defaultCatalog)
+}
+
+// newSession is NewSession with the helpers of cat.
+func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog) (*Session, error) {
 	if opts.History <= 0 {
 		opts.History = 100
+	}
+	if opts.PrintableLimit == 0 {
+		opts.PrintableLimit = printer.DefaultPrintable
 	}
 	if opts.RecycleAfter <= 0 {
 		opts.RecycleAfter = 500
@@ -87,23 +113,27 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 		opts.Dir = dir
 	}
 	s := &Session{
-		node:  n,
-		code:  cs,
-		opts:  opts,
-		print: NewPrinter(PrintOptions{Color: opts.Color, Width: opts.Width}),
-		out:   &switchWriter{},
-		hist:  newHistory(opts.History),
+		node: n,
+		code: cs,
+		opts: opts,
+		out:  &switchWriter{},
+		hist: newHistory(opts.History),
+		cat:  cat,
 	}
 	s.env = &helpers.Env{
-		Node:    n,
-		Code:    cs,
-		Out:     s.out,
-		Dir:     opts.Dir,
-		Mailbox: helpers.OpenMailbox(n),
-		Format:  s.print.Format,
+		Node:      n,
+		Code:      cs,
+		Out:       s.out,
+		Dir:       opts.Dir,
+		Mailbox:   helpers.OpenMailbox(n),
+		Format:    func(v any) string { return s.printer().Format(v) },
+		Printable: &s.printable,
+		History:   s.hist.get,
+		Helpers:   cat.list,
 	}
+	s.printable.Store(int64(opts.PrintableLimit))
 	s.pkgs = newPackages(n, cs, s.out)
-	s.calls = s.callTable()
+	s.goForms, s.calls = cat.bind(s.env)
 	ev, err := newEvaluator(evalConfig{
 		stdout:       s.out,
 		stderr:       s.out,
@@ -118,6 +148,12 @@ func NewSession(n *node.Node, cs *code.Server, opts SessionOptions) (*Session, e
 		return nil, err
 	}
 	s.eval = ev
+	// Subscribed last: nothing above can fail once the watcher may be
+	// publishing to the session.
+	s.notices = closedNotices()
+	if cs != nil && !opts.EvalOnce {
+		s.notices = subscribe(cs, s.notice)
+	}
 	return s, nil
 }
 
@@ -150,33 +186,36 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 	}
 	s.pending.WriteString(line)
 	s.pendingLines++
-	src := s.pending.String()
-	if Incomplete(src) && !s.opts.EvalOnce {
-		if s.pending.Len() <= maxInputBytes && s.pendingLines <= maxInputLines {
-			return nil
-		}
+	if s.pending.Len() > maxInputBytes || s.pendingLines > maxInputLines {
 		s.dropPending()
-		err := fmt.Errorf("%w: more than %d lines or %d MiB; it is dropped", ErrInputTooLong, maxInputLines, maxInputBytes>>20)
+		err := fmt.Errorf("%w: more than %d lines or %d KiB; it is dropped, not run", ErrInputTooLong, maxInputLines, maxInputBytes>>10)
 		s.showError(out, err)
 		return &EvalError{Err: err}
+	}
+	src := s.pending.String()
+	toks := scan(src)
+	if incomplete(toks) && !s.opts.EvalOnce {
+		return nil
 	}
 	s.dropPending()
 	if strings.TrimSpace(src) == "" {
 		return nil
 	}
 	s.count++
-	vals, shown, err := s.evaluate(ctx, src)
-	if err == nil && shown {
-		vals, err = Results(vals)
-	}
+	r, err := s.evaluate(ctx, src, toks)
 	defer s.showExits(out)
 	if err != nil {
 		s.showError(out, err)
 		return &EvalError{Err: err}
 	}
-	if shown {
-		s.hist.add(s.count, result1(vals))
-		fmt.Fprintln(out, s.print.FormatValues(vals))
+	if r.hasValue {
+		s.hist.add(s.count, result1(r.values))
+		text, err := s.printer().FormatValuesContext(ctx, r.values)
+		if err != nil {
+			s.showError(out, err)
+			return &EvalError{Err: err}
+		}
+		fmt.Fprintln(out, text)
 	}
 	return nil
 }
@@ -184,6 +223,25 @@ func (s *Session) Eval(ctx context.Context, line string, out io.Writer) error {
 func (s *Session) dropPending() {
 	s.pending.Reset()
 	s.pendingLines = 0
+}
+
+// printerFor is a printer and the printable limit it was made for.
+type printerFor struct {
+	*printer.Printer
+	printable int64
+}
+
+// printer returns the session's printer, for its printable limit as it
+// is now: printable_limit may have changed it, from a helper still
+// running after an interrupt as well.
+func (s *Session) printer() *printer.Printer {
+	n := s.printable.Load()
+	if p := s.print.Load(); p != nil && p.printable == n {
+		return p.Printer
+	}
+	p := &printerFor{printer.New(printer.Options{Color: s.opts.Color, Width: s.opts.Width, Printable: int(n)}), n}
+	s.print.Store(p)
+	return p.Printer
 }
 
 // runAs runs an evaluation as the session's process, so that what it
@@ -198,7 +256,7 @@ func (s *Session) runAs(run func()) {
 // the last input, as IEx shows its shell's: ** (EXIT from #PID<0.2.0>) reason.
 func (s *Session) showExits(out io.Writer) {
 	for _, x := range s.env.Mailbox.Exits() {
-		fmt.Fprintln(out, s.print.Errorf("** (EXIT from %v) %s", x.From, s.relative(exitReason(x.Reason))))
+		fmt.Fprintln(out, s.printer().Errorf("** (EXIT from %v) %s", x.From, s.relative(exitReason(x.Reason))))
 	}
 }
 
@@ -220,30 +278,26 @@ func exitReason(reason any) string {
 // evaluate runs one complete input and returns the values to show. A
 // panic that escapes the interpreter's own recovery (in the session's
 // code, or a helper) ends the evaluation, not the session.
-func (s *Session) evaluate(ctx context.Context, src string) (vals []any, shown bool, err error) {
+func (s *Session) evaluate(ctx context.Context, src string, toks []tok) (r result, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Native: nativeFrames(debug.Stack())}
+			r, err = result{}, panicked(v, debug.Stack())
 		}
 	}()
-	if s.opts.EvalOnce && Incomplete(src) {
-		return nil, false, ErrIncomplete
+	if s.opts.EvalOnce && incomplete(toks) {
+		return result{}, ErrIncomplete
 	}
-	in, err := ParseInput(src)
+	in, err := s.cat.parse(src, toks)
 	if err != nil {
-		return nil, false, err
+		return result{}, err
 	}
 	if in.Form == FormHelper && s.isVar(in.Name) {
 		in.Form = FormGo // the user's own variable, named like a helper
 	}
-	switch in.Form {
-	case FormHelper:
-		return s.helper(ctx, in)
-	case FormCall:
-		return s.call(ctx, in)
+	if in.Form != FormGo {
+		return s.form(ctx, in)
 	}
-	r, err := s.eval.run(ctx, src)
-	return r.values, r.hasValue, err
+	return s.eval.run(ctx, in)
 }
 
 // result1 is what v returns for a line's values: the value, or all of
@@ -261,11 +315,11 @@ func (s *Session) showError(out io.Writer, err error) {
 	var pe *PanicError
 	switch {
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(out, s.print.Errorf("** (interrupted)"))
+		fmt.Fprintln(out, s.printer().Errorf("** (interrupted)"))
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintln(out, s.print.Errorf("** (interrupted) deadline exceeded"))
+		fmt.Fprintln(out, s.printer().Errorf("** (interrupted) deadline exceeded"))
 	case errors.As(err, &pe):
-		fmt.Fprintln(out, s.print.Errorf("** (panic) %v", pe.Value))
+		fmt.Fprintln(out, s.printer().Errorf("** (panic) %v", pe.Value))
 		for _, f := range pe.Frames {
 			fmt.Fprintf(out, "    %s\n", f)
 		}
@@ -275,7 +329,7 @@ func (s *Session) showError(out io.Writer, err error) {
 	default:
 		msg := s.relative(err.Error())
 		msg = noSymbol.ReplaceAllString(msg, "undefined: $1.$2 (see exports $1)")
-		fmt.Fprintln(out, s.print.Errorf("** (error) %s", msg))
+		fmt.Fprintln(out, s.printer().Errorf("** (error) %s", msg))
 	}
 }
 
@@ -289,7 +343,8 @@ func (s *Session) isVar(name string) bool {
 	return ok
 }
 
-// Close ends the session and its mailbox process.
+// Close ends the session, its subscription to reloads (its Notices
+// channel is closed) and its mailbox process.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -297,6 +352,7 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.notices.close()
 	return s.env.Mailbox.Close()
 }
 

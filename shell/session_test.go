@@ -390,53 +390,28 @@ func TestSessionDropsOverlongInput(t *testing.T) {
 		t.Errorf("prompt %q after dropping the input", s.Prompt())
 	}
 	expect(t, s, "2 * 21", "42\n")
+
+	// A complete line is refused too, before the interpreter sees it.
+	long := "x := \"" + strings.Repeat("a", maxInputBytes) + "\""
+	if err := s.Eval(context.Background(), long, io.Discard); !errors.Is(err, ErrInputTooLong) {
+		t.Errorf("a line of %d bytes: %v, want ErrInputTooLong", len(long), err)
+	}
+	if got := sessionEval(t, s, "x"); !strings.Contains(got, "undefined: x") {
+		t.Errorf("the overlong line ran: x shows %q", got)
+	}
+	// A long line a person might paste is taken.
+	expect(t, s, "len(\""+strings.Repeat("a", 32<<10)+"\")", "32768\n")
 }
 
-// Trace lines that a traced process writes for a session whose client
-// sits at its prompt, reading nothing, must not block that process, which
-// other sessions and the node's own callers use.
-func TestIdleClientDoesNotStallTracedProcess(t *testing.T) {
-	kv, _ := filepath.Abs("../examples/kv")
-	n, cs := testNode(t, kv)
-	dir := RunDir(shortTempDir(t))
-	srv, err := ServeAttach(dir, ServerOptions{
-		Node:       "test@host",
-		NewSession: func(opts SessionOptions) (Engine, error) { opts.Dir = kv; return NewSession(n, cs, opts) },
-		Logger:     slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	socket := dir.Socket("test@host")
-
-	a, err := Attach(context.Background(), socket, ClientOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	for _, line := range []string{"kv.StartLink()", ":sys.trace KV, true"} {
-		if err := a.Eval(context.Background(), line, io.Discard); err != nil {
-			t.Fatalf("%s: %v", line, err)
-		}
-	}
-	// a's user now sits at the prompt. Another session uses KV.
-	b, err := Attach(context.Background(), socket, ClientOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if err := b.Eval(context.Background(), `big := strings.Repeat("v", 32<<10)`, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 100 {
-		start := time.Now()
-		var out strings.Builder
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := b.Eval(ctx, `kv.Put("k", big)`, &out)
-		cancel()
-		if err != nil || time.Since(start) > 2*time.Second {
-			t.Fatalf("put %d from another session: %v after %v: %q", i, err, time.Since(start).Round(time.Millisecond), out.String())
-		}
+// BenchmarkSessionLongLine measures a line near the input limit, to
+// show its cost in the parser stays bounded (go test -bench LongLine
+// -benchmem).
+func BenchmarkSessionLongLine(b *testing.B) {
+	s := testSession(b, SessionOptions{})
+	// Many tokens cost the parser most: some 40 MB at the limit, where a
+	// MiB of them would cost over 600 MB.
+	line := "len([]string{" + strings.Repeat(`"a",`, (maxInputBytes-32)/4) + "})"
+	for b.Loop() {
+		s.Eval(context.Background(), line, io.Discard)
 	}
 }

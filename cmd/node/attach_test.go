@@ -19,7 +19,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 // daemon is a node started with node start in a runtime directory of its
@@ -31,8 +31,24 @@ type daemon struct {
 	env    []string
 }
 
-// startDaemon runs node start DIR --name name and returns once it has.
-func startDaemon(t testing.TB, name, dir string) *daemon {
+// startDaemon runs node start DIR --name name, with flags, and returns
+// once it has.
+func startDaemon(t testing.TB, name, dir string, flags ...string) *daemon {
+	t.Helper()
+	d := newDaemon(t, name)
+	out, errOut, status := d.node(append([]string{"start", dir}, flags...)...)
+	if status != 0 {
+		t.Fatalf("node start: status %d\n%s%s", status, out, errOut)
+	}
+	if !regexp.MustCompile(`^node ` + name + `@\S+ started \(pid \d+\), log `).MatchString(out) {
+		t.Errorf("node start said %q", out)
+	}
+	return d
+}
+
+// newDaemon prepares a runtime directory of its own for node name, and
+// stops the node there at the end of the test.
+func newDaemon(t testing.TB, name string) *daemon {
 	t.Helper()
 	rundir, err := os.MkdirTemp("", "gexrt") // short: a socket path has a limit
 	if err != nil {
@@ -44,13 +60,6 @@ func startDaemon(t testing.TB, name, dir string) *daemon {
 		d.node("stop") // best effort: a test may have stopped it already
 		os.RemoveAll(rundir)
 	})
-	out, errOut, status := d.node("start", dir)
-	if status != 0 {
-		t.Fatalf("node start: status %d\n%s%s", status, out, errOut)
-	}
-	if !regexp.MustCompile(`^node ` + name + `@\S+ started \(pid \d+\), log `).MatchString(out) {
-		t.Errorf("node start said %q", out)
-	}
 	return d
 }
 
@@ -158,7 +167,7 @@ func TestAttachDemoServerWalkthrough(t *testing.T) {
 	term.typ("\x03")
 	term.expect(`\*\* \(interrupted\)`)
 	term.expect(`\)4> `)
-	term.typ(fmt.Sprintf("p, _ := pid(%q)\r", pid))
+	term.typ(fmt.Sprintf("p := pid(%q)\r", pid))
 	term.expect(`\)5> `)
 	term.typ("demoserver.AddMoney(p, 1)\r")
 	term.expect(`"1 added to blackode "`)
@@ -408,7 +417,7 @@ func TestManyAttachedSessions(t *testing.T) {
 }
 
 func sessionLines(socket string, id, lines int) error {
-	c, err := shell.Attach(context.Background(), socket, shell.ClientOptions{})
+	c, err := attach.Attach(context.Background(), socket, attach.ClientOptions{})
 	if err != nil {
 		return err
 	}
@@ -481,7 +490,7 @@ func BenchmarkEval(b *testing.B) {
 // TestOtherUserCannotReachNode runs node ping and node attach as another
 // user (nobody) against a daemon: the runtime directory (0700) stops them
 // before the socket, and they say so. The node's own check of the peer's
-// uid, the fence behind this one, is tested in package shell.
+// uid, the fence behind this one, is tested in package shell/attach.
 func TestOtherUserCannotReachNode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to switch user")

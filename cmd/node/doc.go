@@ -27,7 +27,7 @@
 //
 // # node console
 //
-//	node console [DIR] [--name NAME]
+//	node console [DIR] [--name NAME] [--max-sessions N]
 //
 // Console starts a node named NAME (default node@HOST; a name without a
 // host gets this machine's) in this process, puts DIR (default ".") on
@@ -56,21 +56,34 @@
 //
 // # node start, attach, stop
 //
-//	node start [DIR] [--name NAME]
+//	node start [DIR] [--name NAME] [--max-sessions N]
+//	node foreground [DIR] [--name NAME] [--max-sessions N]
 //	node attach [--name NAME]
 //	node eval [--name NAME] EXPR
 //	node stop [--name NAME]
 //
 // Start runs node foreground DIR as a daemon, its output appended to
-// NAME.log, and returns once the node answers. Attach is the full console
-// on the running node, as iex --remsh is, with a session of its own:
-// completion, colors and helpers as in node console, history kept on the
-// client's side. Ctrl-C interrupts that console's evaluation, Ctrl-D
-// detaches and leaves the node running. node console serves the socket
-// too, so others can attach to it. Each command's --help tells more.
+// NAME.log, and returns once the node answers. Of several starts of one
+// node at once, one starts it and says so; the others say that another
+// start won and exit with status 1. Attach is the full console on the
+// running node, as iex --remsh is, with a session of its own: completion,
+// colors and helpers as in node console, history kept on the client's
+// side. Ctrl-C interrupts that console's evaluation, even while a long
+// result is printing; Ctrl-D detaches and leaves the node running. When
+// the node stops, an attached console, at its prompt or in an evaluation,
+// prints "node NAME stopped" at once and exits with status 3. node
+// console serves the socket too, so others can attach to it. Each
+// command's --help tells more.
+//
+// A node serves at most --max-sessions attached consoles and evals at once
+// (default 256); one more is refused, saying so, and the node's log notes
+// refusals at most once every 10 seconds. The control commands ping, pid,
+// stop and version are answered however many sessions are attached.
 //
 // # Exit status
 //
 // 0 on success, 1 when a command fails, 2 for a command line that cannot
-// be understood.
+// be understood, 3 for node attach when the node stopped while attached,
+// 4 for node foreground when another process serves the node already or
+// is starting it.
 package main

@@ -28,6 +28,7 @@ const (
 	shellStep   stepKind = iota // "$ cmd" in a sh block
 	consoleOpen                 // "$ cmd" that opens a console block
 	consoleLine                 // "gex(...)N> input" in a console block
+	consoleNote                 // output the open console prints by itself
 )
 
 // prompt matches a console prompt at the start of a page line: Gex's,
@@ -43,7 +44,9 @@ const skipMark = "<!-- gex:skip -->"
 // holds a console session: if its first line is "$ cmd" that command opens
 // the console, else the block goes on with the console left open; each
 // "gex(...)N> input" line is typed, and the lines after it are what it
-// prints. Other blocks (```go, ```toml) and skipped blocks are not run.
+// prints. Lines at the start of a block that goes on with the open console,
+// before any prompt, are output that arrives by itself (a live reload's
+// notice): the test waits for them. Other blocks (```go, ```toml) and skipped blocks are not run.
 func parsePage(name, text string) (*page, error) {
 	p := &page{name: name}
 	sc := bufio.NewScanner(strings.NewReader(text))
@@ -105,6 +108,8 @@ func parsePage(name, text string) (*page, error) {
 		case fence == "console" && prompt.MatchString(line):
 			flush()
 			cur = &step{line: lineNo, kind: consoleLine, input: prompt.ReplaceAllString(line, "")}
+		case cur == nil && fence == "console" && isFirst:
+			cur = &step{line: lineNo, kind: consoleNote, want: []string{line}}
 		case cur == nil:
 			return nil, fmt.Errorf("%s:%d: output before any command: %q", name, lineNo, line)
 		default:

@@ -59,6 +59,12 @@ func (r *runner) run(p *page) {
 				r.t.Fatalf("%s:%d: a console line with no console open", p.name, s.line)
 			}
 			got = r.cons.enter(s)
+		case consoleNote:
+			if r.cons == nil {
+				r.t.Fatalf("%s:%d: console output with no console open", p.name, s.line)
+			}
+			r.cons.await(s)
+			continue
 		}
 		if diff := compare(s.want, got); diff != "" {
 			r.t.Errorf("%s:%d: %s\n%s", p.name, s.line, s.input, diff)
@@ -178,6 +184,31 @@ func (c *console) enter(s step) string {
 	return c.untilPrompt(s, true)
 }
 
+// await waits for lines the console prints by itself, such as a notice
+// that arrives while it sits at its prompt, and moves past them.
+func (c *console) await(s step) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c.mu.Lock()
+		end := c.out.Len()
+		lines := strings.Split(mask(clean(c.out.String()[c.seen:])), "\n")
+		c.mu.Unlock()
+		for i := 0; i+len(s.want) <= len(lines); i++ {
+			if linesMatch(s.want, lines[i:i+len(s.want)]) {
+				c.mu.Lock()
+				c.seen = end
+				c.mu.Unlock()
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("line %d: the console did not print\n\t%s\nit printed:\n\t%s", s.line,
+				strings.Join(s.want, "\n\t"), strings.Join(lines, "\n\t"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // close leaves the console as the reader does, with Ctrl-D.
 func (c *console) close() {
 	io.WriteString(c.ptmx, "\x04")
@@ -235,15 +266,24 @@ func compare(want []string, got string) string {
 	for len(want) > 0 && strings.TrimSpace(want[len(want)-1]) == "" {
 		want = want[:len(want)-1]
 	}
-	ok := len(want) == len(gotLines)
-	for i := 0; ok && i < len(want); i++ {
-		ok = lineMatches(mask(want[i]), gotLines[i])
-	}
-	if ok {
+	if linesMatch(want, gotLines) {
 		return ""
 	}
 	return fmt.Sprintf("the page shows:\n\t%s\nit printed:\n\t%s",
 		strings.Join(want, "\n\t"), strings.Join(gotLines, "\n\t"))
+}
+
+// linesMatch reports whether got, masked, are the lines want shows.
+func linesMatch(want, got []string) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if !lineMatches(mask(want[i]), got[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func lineMatches(want, got string) bool {

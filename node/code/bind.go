@@ -7,15 +7,14 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/symbols"
 )
 
-// Import paths and symbol keys of the packages the node gives modules.
-const (
-	nodePath    = "github.com/gexdev/gex/node"
-	nodeKey     = nodePath + "/node"
-	migratePath = "github.com/gexdev/gex/node/migrate"
-	migrateKey  = migratePath + "/migrate"
+// Symbol keys of the packages the node gives modules.
+var (
+	nodeKey    = interp.Key(interp.NodePath)
+	migrateKey = interp.Key(interp.MigratePath)
 )
 
 // notForModules are the names of package node that manage a node rather

@@ -7,7 +7,10 @@ import (
 	"reflect"
 	"slices"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/interp"
 )
 
 // Object is a compiled module version that is not loaded yet, what Erlang
@@ -29,13 +32,24 @@ func (s *Server) Compile(src *Source) (*Object, error) { return s.compile(src, n
 
 // compile is Compile with the chain of modules whose imports led to src.
 func (s *Server) compile(src *Source, chain []string) (*Object, error) {
+	return s.compileWith(src, chain, nil)
+}
+
+// compileIn compiles src as one module of a CompileAll batch b.
+func (s *Server) compileIn(src *Source, b batch) (*Object, error) { return s.compileWith(src, nil, b) }
+
+func (s *Server) compileWith(src *Source, chain []string, b batch) (*Object, error) {
 	if err := s.checkName(src); err != nil {
 		return nil, err
 	}
-	v := &version{name: src.Name, hash: src.Hash, path: src.Path}
+	v := &version{name: src.Name, hash: src.Hash, path: src.Path, batch: b}
+	defer func() { v.batch = nil }() // the batch's other versions must stay collectable
 	// An interpreter for this version alone: yaegi cannot evaluate a
 	// package twice in one interpreter ("redeclared in this block").
-	i := interp.New(interp.Options{SourcecodeFilesystem: noSource{}, Stderr: s.stderr(v)})
+	i, err := interp.New(yaegi.Options{SourcecodeFilesystem: noSource{}, Stderr: s.stderr(v)})
+	if err != nil {
+		return nil, err
+	}
 	fset := i.FileSet()
 	p, err := parse(fset, src)
 	if err != nil {
@@ -47,7 +61,7 @@ func (s *Server) compile(src *Source, chain []string) (*Object, error) {
 	if v.vsn == "" {
 		v.vsn = src.Hash
 	}
-	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{moduleKey(v.name)}))
+	u, err := s.resolveImports(fset, p, v, slices.Concat(chain, []string{node.ModuleKey(v.name)}))
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +95,7 @@ func (s *Server) checkName(src *Source) error {
 // symbols. It is the boundary with the interpreter, which can panic on
 // input it does not expect (yaegi issues #982, #1593): such a panic
 // becomes a CompileError at the package clause.
-func evaluate(i *interp.Interpreter, p *parsed, u *uses, at token.Position) (exported map[string]reflect.Value, err error) {
+func evaluate(i *yaegi.Interpreter, p *parsed, u *uses, at token.Position) (exported map[string]reflect.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError(p.name, at, r)

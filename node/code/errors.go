@@ -6,11 +6,11 @@ import (
 	"go/scanner"
 	"go/token"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/interp"
 )
 
 // Sentinel errors. Errors returned by the code server wrap one of these, so
@@ -71,10 +71,6 @@ func errorAt(module string, pos token.Position, msg string) *CompileError {
 	return &CompileError{Module: module, File: pos.Filename, Line: pos.Line, Col: pos.Column, Msg: msg}
 }
 
-// positioned matches "file:line:col: message", the form of the
-// interpreter's compile errors.
-var positioned = regexp.MustCompile(`^(.+?):(\d+):(\d+): ((?s).*)$`)
-
 // compileError turns an error of the parser or the interpreter into
 // CompileErrors, recovering file, line and column from its text.
 func compileError(module string, err error) error {
@@ -87,10 +83,8 @@ func compileError(module string, err error) error {
 		return errors.Join(errs...)
 	}
 	ce := &CompileError{Module: module, Msg: err.Error(), Err: err}
-	if m := positioned.FindStringSubmatch(err.Error()); m != nil {
-		ce.File, ce.Msg = m[1], m[4]
-		ce.Line, _ = strconv.Atoi(m[2])
-		ce.Col, _ = strconv.Atoi(m[3])
+	if pos, msg, ok := interp.SplitPos(err.Error()); ok && pos.File != "" {
+		ce.File, ce.Line, ce.Col, ce.Msg = pos.File, pos.Line, pos.Col, msg
 	}
 	return ce
 }

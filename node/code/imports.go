@@ -6,40 +6,23 @@ import (
 	"path"
 	"strconv"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
-	gen "github.com/traefik/yaegi/stdlib/generic"
 
+	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/interp"
 	"github.com/gexdev/gex/node/symbols"
 )
 
 // stdIndex maps the import paths of the standard library to their keys in
-// stdlib.Symbols ("math/rand" to "math/rand/rand").
-func stdIndex() map[string]string {
-	idx := make(map[string]string, len(stdlib.Symbols))
-	for k := range stdlib.Symbols {
-		if dir := path.Dir(k); dir != "." && dir != "github.com/traefik/yaegi/stdlib" {
-			idx[dir] = k
-		}
-	}
-	return idx
-}
-
-// genericStd reports whether the interpreter compiles a package of the
-// standard library from source, because yaegi extract cannot wrap generics.
-func genericStd(ipath string) bool {
-	switch ipath {
-	case "cmp", "maps", "slices":
-		return true
-	}
-	return false
-}
+// stdlib.Symbols; see interp.StdKeys. Read only.
+func stdIndex() map[string]string { return interp.StdKeys() }
 
 // uses is what one module version's interpreter is given.
 type uses struct {
-	exports interp.Exports
-	pinned  interp.Exports // given after exports: Use merges them into the same packages
-	generic bool           // compile the generic standard library sources too
+	exports yaegi.Exports
+	pinned  yaegi.Exports // given after exports: Use merges them into the same packages
+	generic bool          // compile the generic standard library sources too
 }
 
 // resolveImports gives each import of the module its symbols: the standard
@@ -50,7 +33,7 @@ type uses struct {
 // the module imports is given: handing an interpreter the whole standard
 // library costs milliseconds per version.
 func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version, chain []string) (*uses, error) {
-	u := &uses{exports: interp.Exports{}, pinned: interp.Exports{}}
+	u := &uses{exports: yaegi.Exports{}, pinned: yaegi.Exports{}}
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
 		if err := s.resolveImport(u, ipath, v, chain); err != nil {
@@ -64,11 +47,11 @@ func (s *Server) resolveImports(fset *token.FileSet, p *parsed, v *version, chai
 
 func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string) error {
 	switch ipath {
-	case nodePath:
+	case interp.NodePath:
 		u.exports[nodeKey] = s.nodeSyms
 		u.pinned[nodeKey] = spawnSymbols(s.node, v)
 		return nil
-	case migratePath:
+	case interp.MigratePath:
 		u.exports[migrateKey] = symbols.Symbols[migrateKey]
 		return nil
 	}
@@ -79,34 +62,31 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 		}
 		return nil
 	}
-	if moduleKey(path.Base(ipath)) == moduleKey(v.name) {
+	if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
+	}
+	if syms, name, ok := v.batch.symbols(path.Base(ipath)); ok {
+		u.exports[ipath+"/"+name] = syms // compiled in the same CompileAll
+		return nil
 	}
 	syms, name, err := s.moduleSymbols(path.Base(ipath), chain)
 	if err != nil {
 		return fmt.Errorf("import %q: %w (a module may import the standard library, "+
-			"%s, %s and loaded modules)", ipath, err, nodePath, migratePath)
+			"%s, %s and loaded modules)", ipath, err, interp.NodePath, interp.MigratePath)
 	}
 	u.exports[ipath+"/"+name] = syms
 	return nil
 }
 
 func (s *Server) useStd(u *uses, ipath, k string) {
-	u.exports["."] = stdlib.Symbols["."] // wrappers for interfaces that fmt, json, ... test for
-	u.generic = u.generic || genericStd(ipath)
-	syms := stdlib.Symbols[k]
-	if ipath == "fmt" {
-		// Use takes a "fmt/fmt" key to mean "the whole standard library" and
-		// then compiles the generic sources (3-7 ms) and redirects stdio. The
-		// key "fmt//fmt" names the same package (Use splits keys with
-		// path.Dir and path.Base, which clean them) without that cost.
-		k = "fmt//fmt"
+	u.generic = u.generic || interp.Generic(ipath)
+	for key, syms := range interp.StdExports(ipath, stdlib.Symbols[k]) {
+		u.exports[key] = syms
 	}
-	u.exports[k] = syms
 }
 
 // apply gives the interpreter what u holds.
-func (u *uses) apply(i *interp.Interpreter) error {
+func (u *uses) apply(i *yaegi.Interpreter) error {
 	if err := i.Use(u.exports); err != nil {
 		return err
 	}
@@ -116,10 +96,5 @@ func (u *uses) apply(i *interp.Interpreter) error {
 	if !u.generic {
 		return nil
 	}
-	for _, src := range gen.Sources {
-		if _, err := i.Compile(src); err != nil {
-			return err
-		}
-	}
-	return nil
+	return interp.CompileGeneric(i)
 }

@@ -63,7 +63,7 @@ func (s *Server) LoadSource(src *Source) (*LoadResult, error) { return s.loadSou
 func (s *Server) loadSource(src *Source, chain []string) (*LoadResult, error) {
 	// Recorded as in progress, unless autoload did it, so that first uses
 	// of the module wait for this load and uses by its init fail (autoload).
-	key := moduleKey(src.Name)
+	key := node.ModuleKey(src.Name)
 	s.mu.Lock()
 	c := s.loading[key]
 	mine := c == nil
@@ -105,7 +105,7 @@ type loadCall struct {
 // and loading again would run the init again, without end. chain lists the
 // modules whose imports led here, to refuse import cycles.
 func (s *Server) autoload(name string, chain []string) error {
-	key := moduleKey(name)
+	key := node.ModuleKey(name)
 	if slices.Contains(chain, key) {
 		return fmt.Errorf("import cycle: %s -> %s", strings.Join(chain, " -> "), name)
 	}
@@ -174,10 +174,10 @@ func (s *Server) swap(obj *Object) (*LoadResult, []node.PID, error) {
 	}
 	obj.installed = true
 	v := obj.v
-	m := s.mods[moduleKey(v.name)]
+	m := s.mods[node.ModuleKey(v.name)]
 	if m == nil {
 		m = newModule(v.name)
-		s.mods[moduleKey(v.name)] = m
+		s.mods[node.ModuleKey(v.name)] = m
 	}
 	res := &LoadResult{}
 	var doomed []node.PID

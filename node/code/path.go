@@ -6,20 +6,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-)
 
-// moduleKey is the form module names are compared in: case-insensitive, and
-// blind to underscores, so KV finds package kv and DemoServer finds
-// demo_server.go with package demoserver.
-func moduleKey(name string) string {
-	return strings.ReplaceAll(strings.ToLower(name), "_", "")
-}
+	"github.com/gexdev/gex/node"
+)
 
 // findOnPath looks for the source of module name in dirs, in order: a file
 // name.go or a directory name/ whose package is name. As on BEAM, the first
 // match wins.
 func findOnPath(dirs []string, name string) (*Source, error) {
-	want := moduleKey(name)
+	want := node.ModuleKey(name)
 	var bad error // a candidate that could not be read, reported if nothing else matches
 	for _, dir := range dirs {
 		entries, err := os.ReadDir(dir)
@@ -28,7 +23,7 @@ func findOnPath(dirs []string, name string) (*Source, error) {
 		}
 		for _, wantDir := range []bool{false, true} {
 			for _, e := range entries {
-				if e.IsDir() != wantDir || moduleKey(strings.TrimSuffix(e.Name(), ".go")) != want {
+				if e.IsDir() != wantDir || node.ModuleKey(strings.TrimSuffix(e.Name(), ".go")) != want {
 					continue
 				}
 				if !wantDir && (!strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go")) {
@@ -41,7 +36,7 @@ func findOnPath(dirs []string, name string) (*Source, error) {
 					}
 					continue
 				}
-				if moduleKey(src.Name) == want {
+				if node.ModuleKey(src.Name) == want {
 					return src, nil
 				}
 			}

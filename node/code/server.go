@@ -65,8 +65,8 @@ type Server struct {
 
 	mu      sync.RWMutex
 	path    []string
-	mods    map[string]*module   // by moduleKey
-	loading map[string]*loadCall // loads in progress, by moduleKey
+	mods    map[string]*module   // by node.ModuleKey
+	loading map[string]*loadCall // loads in progress, by node.ModuleKey
 
 	gen atomic.Uint64 // bumped by every change of what is loaded
 }
@@ -111,7 +111,7 @@ func (s *Server) Module(name string) (node.Module, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.mods[moduleKey(name)], nil
+	return s.mods[node.ModuleKey(name)], nil
 }
 
 // Func returns the exported function name of the current version of
@@ -140,4 +140,4 @@ func (s *Server) Func(module, name string) (any, error) {
 }
 
 // module returns the module called name, or nil. Called with s.mu held.
-func (s *Server) module(name string) *module { return s.mods[moduleKey(name)] }
+func (s *Server) module(name string) *module { return s.mods[node.ModuleKey(name)] }

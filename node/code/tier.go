@@ -14,6 +14,7 @@ import (
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code/native"
+	"github.com/gexdev/gex/node/interp"
 )
 
 // Tier is how a module version runs.
@@ -77,7 +78,7 @@ func (s *Server) compileNative(ctx context.Context, src *Source, chain []string)
 		return nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrCompile,
 			Detail: "node." + name + " manages a node and is not for modules"}
 	}
-	mods, err := s.nativeImports(p, slices.Concat(chain, []string{moduleKey(v.name)}))
+	mods, err := s.nativeImports(p, slices.Concat(chain, []string{node.ModuleKey(v.name)}))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +123,7 @@ func managesNode(p *parsed) string {
 	for _, f := range p.files {
 		local := ""
 		for _, is := range f.Imports {
-			if ipath, _ := strconv.Unquote(is.Path.Value); ipath == nodePath {
+			if ipath, _ := strconv.Unquote(is.Path.Value); ipath == interp.NodePath {
 				local = "node"
 				if is.Name != nil {
 					local = is.Name.Name
@@ -152,10 +153,10 @@ func (s *Server) nativeImports(p *parsed, chain []string) (map[string]map[string
 	mods := make(map[string]map[string]reflect.Value)
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
-		if _, std := s.std[ipath]; std || genericStd(ipath) || ipath == nodePath || ipath == migratePath {
+		if _, std := s.std[ipath]; std || interp.Generic(ipath) || ipath == interp.NodePath || ipath == interp.MigratePath {
 			continue
 		}
-		if moduleKey(path.Base(ipath)) == moduleKey(p.name) {
+		if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(p.name) {
 			return nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrImport, Detail: "the module imports itself"}
 		}
 		syms, _, err := s.moduleSymbols(path.Base(ipath), chain)
@@ -237,7 +238,7 @@ func (s *Server) unpinNative(v *version) {
 // context's AfterFunc.
 func hook(nv *native.Version, nodeSyms, timeSyms, contextSyms map[string]reflect.Value) error {
 	for name, f := range nodeSyms {
-		if err := nv.Hook(nodePath+"."+name, f); err != nil {
+		if err := nv.Hook(interp.NodePath+"."+name, f); err != nil {
 			return err
 		}
 	}

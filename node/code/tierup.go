@@ -85,7 +85,7 @@ func (s *Server) switchNative(src *Source, v *version) error {
 	// name.
 	var pids []node.PID
 	for _, p := range s.node.Processes() {
-		if p.Kind == "genserver" && moduleKey(p.Module) == moduleKey(v.name) {
+		if p.Kind == "genserver" && node.ModuleKey(p.Module) == node.ModuleKey(v.name) {
 			pids = append(pids, p.PID)
 		}
 	}

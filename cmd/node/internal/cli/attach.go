@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"syscall"
 
 	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var attachCmd = &command{
@@ -21,6 +23,9 @@ attached at once. History is kept here, as for node console.
 
 Ctrl-C interrupts this console's running evaluation, never the node; Ctrl-D
 on an empty line detaches and leaves the node running.
+
+When the node stops while attached, at the prompt or during an evaluation,
+attach says "node NAME stopped" at once and exits with status 3.
 `,
 }
 
@@ -31,8 +36,8 @@ func runAttach(e *env, args []string) int {
 	if !ok {
 		return status
 	}
-	opts := shell.ClientOptions{Color: shell.ColorFor(e.stdout, e.getenv), Width: termWidth(e.stdout), Timeout: dialTimeout}
-	c, err := shell.Attach(context.Background(), r.socket(), opts)
+	opts := attach.ClientOptions{Color: shell.ColorFor(e.stdout, e.getenv), Width: termWidth(e.stdout), Timeout: dialTimeout}
+	c, err := attach.Attach(context.Background(), r.socket(), opts)
 	if err != nil {
 		return r.fail(e, "attach", err)
 	}
@@ -40,8 +45,16 @@ func runAttach(e *env, args []string) int {
 	intro := func(w io.Writer) {
 		fmt.Fprintf(w, "Attached to node %s (pid %d) - Ctrl-D detaches, the node keeps running\n", c.Node().Name, c.Node().PID)
 	}
-	if err := runConsoleOn(e, c, intro, nil); err != nil {
-		// The console has shown why (the node stopped, say).
+	// The console ends as soon as the connection does, idle or not.
+	err = runConsoleOn(e, c, intro, c.Done())
+	if cerr := c.Err(); errors.Is(cerr, attach.ErrNodeStopped) {
+		fmt.Fprintf(e.stderr, "node %s stopped\n", c.Node().Name)
+		return exitStopped
+	} else if err == nil {
+		err = cerr // the connection broke; nil after Ctrl-D
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "node attach: %v\n", err)
 		return exitFail
 	}
 	return exitOK

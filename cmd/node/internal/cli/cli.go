@@ -41,6 +41,10 @@ const (
 	exitOK    = 0
 	exitFail  = 1 // the command failed
 	exitUsage = 2 // the command line could not be understood
+	// node attach: the node stopped while attached.
+	exitStopped = 3
+	// node foreground: another process serves the node, or is starting it.
+	exitRunning = 4
 )
 
 // env is the process a command runs in. Commands reach the outside only
@@ -98,6 +102,7 @@ func usage(w io.Writer) {
 	for _, name := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "\t%-10s %s\n", name, commands[name].summary)
 	}
+	fmt.Fprint(w, "\nExit status: 0 success, 1 failure, 2 a bad command line, 3 node attach: the node\nstopped while attached, 4 node foreground: the node is running already.\n")
 	fmt.Fprint(w, "\nRun 'node help <command>' or 'node <command> --help' for more about a command.\n")
 }
 

@@ -17,17 +17,24 @@ import (
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
 	"github.com/gexdev/gex/node/code/native"
+	"github.com/gexdev/gex/node/code/watch"
 	"github.com/gexdev/gex/shell"
 )
 
 var consoleCmd = &command{
-	usage:   "console [DIR] [--name NAME] [--native]",
+	usage:   "console [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]] [--native]",
 	summary: "Start a node and a console on it, loading the modules in DIR.",
 	help: `Console starts a node in this process, puts DIR (default ".") on its code
 path and loads its modules, as iex -S mix does: each file NAME.go and each
 directory NAME holding package NAME. Ctrl-D on an empty line leaves the
 console and stops the node gracefully; Ctrl-C interrupts the running
-evaluation. Type h at the prompt for help.
+evaluation. Type h at the prompt for help. With --watch, modules saved
+under DIR are reloaded (--watch=migrate: and their GenServers migrated),
+and this console and every attached one say what each reload did as it
+happens; the watch and unwatch helpers do the same from the prompt.
+
+Others can attach to the node with node attach, at most --max-sessions at
+once; they are told when the node stops.
 `,
 }
 
@@ -35,11 +42,16 @@ func init() { consoleCmd.run = runConsole }
 
 func runConsole(e *env, args []string) int {
 	fs := consoleCmd.flags(e, "console")
-	name := fs.String("name", "", "the node's `NAME`, as name or name@host (default node@HOST)")
+	name := nameFlag(fs)
+	maxSessions := maxSessionsFlag(fs)
+	watching := watchFlag(fs)
 	tierUp := fs.Bool("native", false, "also build each module loaded as compiled Go, in the background, and switch to it when ready (needs the Go toolchain that built node, the gex source and a C compiler)")
 	operands, status, ok := consoleCmd.parse(e, fs, args)
 	if !ok {
 		return status
+	}
+	if !checkMaxSessions(e, "console", *maxSessions) {
+		return exitUsage
 	}
 	if len(operands) > 1 {
 		fmt.Fprintf(e.stderr, "node console: one directory, not %d: %s\n", len(operands), strings.Join(operands, " "))
@@ -67,12 +79,20 @@ func runConsole(e *env, args []string) int {
 	}
 	cs := code.New(n, opts)
 	loaded := loadModules(e, cs, abs)
+	// Not logged: each session on the node, this console's too, shows
+	// the reloads as they happen (shell.Notifier).
+	stopWatch, err := watching.Start(cs, nil)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "node console: %v\n", err)
+		return exitFail
+	}
+	defer stopWatch()
 
 	// Others attach to this node as to one started by node start; node
 	// stop ends this console as Ctrl-D does.
 	stopAsked := make(chan struct{})
 	var once sync.Once
-	srv, err := serveAttach(runDir(e), n, cs, func() { once.Do(func() { close(stopAsked) }) })
+	srv, err := serveAttach(runDir(e), n, cs, *maxSessions, func() { once.Do(func() { close(stopAsked) }) })
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
@@ -83,6 +103,7 @@ func runConsole(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node console: %v\n", err)
 		return exitFail
 	}
+	srv.Drain() // attached consoles hear of the stop before the node stops
 	if err := n.Stop(); err != nil {
 		fmt.Fprintf(e.stderr, "node console: stopping the node: %v\n", err)
 		return exitFail
@@ -170,20 +191,23 @@ func console(e *env, n *node.Node, cs *code.Server, dir string, loaded []code.Mo
 		return err
 	}
 	defer s.Close()
-	return runConsoleOn(e, s, func(w io.Writer) { banner(w, n, dir, loaded) }, stop)
+	return runConsoleOn(e, s, func(w io.Writer) { banner(w, n, cs, dir, loaded) }, stop)
 }
 
-// banner introduces the console, as iex does.
-func banner(w io.Writer, n *node.Node, dir string, loaded []code.ModuleInfo) {
+// banner introduces the console, as iex does: the node, the modules
+// loaded, and whether saves reload them.
+func banner(w io.Writer, n *node.Node, cs *code.Server, dir string, loaded []code.ModuleInfo) {
 	fmt.Fprintf(w, "Gex console on node %s (%s) - Ctrl-D leaves, h for help\n", n.Name(), runtime.Version())
-	if len(loaded) == 0 {
-		return
+	if len(loaded) > 0 {
+		mods := make([]string, len(loaded))
+		for i, m := range loaded {
+			mods[i] = m.Name + " " + strconv.Quote(m.Vsn)
+		}
+		fmt.Fprintf(w, "Loaded from %s: %s\n", dir, strings.Join(mods, ", "))
 	}
-	mods := make([]string, len(loaded))
-	for i, m := range loaded {
-		mods[i] = m.Name + " " + strconv.Quote(m.Vsn)
+	if wt := watch.Running(cs); wt != nil {
+		fmt.Fprintf(w, "Watching %s for saves, in %s mode\n", dir, wt.Mode())
 	}
-	fmt.Fprintf(w, "Loaded from %s: %s\n", dir, strings.Join(mods, ", "))
 }
 
 // historyFile is where the console keeps what was typed: $GEX_HISTORY,

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var evalCmd = &command{
@@ -32,8 +33,8 @@ func runEval(e *env, args []string) int {
 	defer cancel()
 	stop := interruptCancels(e, cancel)
 	defer stop()
-	opts := shell.ClientOptions{Color: shell.ColorFor(e.stdout, e.getenv), Width: termWidth(e.stdout), Timeout: dialTimeout}
-	err := shell.EvalOnce(ctx, r.socket(), operands[0], e.stdout, opts)
+	opts := attach.ClientOptions{Color: shell.ColorFor(e.stdout, e.getenv), Width: termWidth(e.stdout), Timeout: dialTimeout}
+	err := attach.EvalOnce(ctx, r.socket(), operands[0], e.stdout, opts)
 	if _, shown := errors.AsType[*shell.EvalError](err); shown {
 		return exitFail
 	}

@@ -2,9 +2,8 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var pidCmd = &command{
@@ -24,10 +23,8 @@ func runPID(e *env, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 	defer cancel()
-	info, err := shell.Ping(ctx, r.socket())
-	if err != nil {
+	if err := attach.Control(ctx, r.socket(), "pid", nil, e.stdout); err != nil {
 		return r.fail(e, "pid", err)
 	}
-	fmt.Fprintln(e.stdout, info.PID)
 	return exitOK
 }

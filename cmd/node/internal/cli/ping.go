@@ -2,9 +2,8 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var pingCmd = &command{
@@ -24,9 +23,8 @@ func runPing(e *env, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 	defer cancel()
-	if _, err := shell.Ping(ctx, r.socket()); err != nil {
+	if err := attach.Control(ctx, r.socket(), "ping", nil, e.stdout); err != nil {
 		return r.fail(e, "ping", err)
 	}
-	fmt.Fprintln(e.stdout, "pong")
 	return exitOK
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 // The commands that reach a running node (attach, eval, ping, pid, stop)
@@ -16,8 +16,8 @@ import (
 // dialTimeout bounds connecting to a node and its handshake.
 const dialTimeout = 5 * time.Second
 
-// runDir is the runtime directory the commands use: see shell.RunDir.
-func runDir(e *env) shell.RunDir { return shell.DefaultRunDir(e.getenv) }
+// runDir is the runtime directory the commands use: see attach.RunDir.
+func runDir(e *env) attach.RunDir { return attach.DefaultRunDir(e.getenv) }
 
 // nameFlag defines the --name flag of a command that reaches a node.
 func nameFlag(fs *flag.FlagSet) *string {
@@ -27,7 +27,7 @@ func nameFlag(fs *flag.FlagSet) *string {
 // remote is a node as the commands that reach one address it.
 type remote struct {
 	name string // full: "kv@host"
-	dir  shell.RunDir
+	dir  attach.RunDir
 }
 
 func newRemote(e *env, name string) (remote, error) {
@@ -40,7 +40,7 @@ func (r remote) socket() string { return r.dir.Socket(r.name) }
 // fail reports err as command cmd's failure and returns the exit status.
 // A node that is not running is the common case, and gets a plain word.
 func (r remote) fail(e *env, cmd string, err error) int {
-	if errors.Is(err, shell.ErrNotRunning) {
+	if errors.Is(err, attach.ErrNotRunning) {
 		fmt.Fprintf(e.stderr, "node %s: node %s is not running (nothing answers on %s)\n", cmd, r.name, r.socket())
 		return exitFail
 	}

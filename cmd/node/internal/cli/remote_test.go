@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gexdev/gex/shell/attach"
 )
 
 // remoteEnv is a testEnv whose runtime directory is dir.
@@ -92,7 +94,8 @@ func TestRemoteUsage(t *testing.T) {
 		{[]string{"stop", "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"start", "/nonexistent/dir"}, exitFail, "no such directory: /nonexistent/dir"},
 		{[]string{"foreground", "a", "b"}, exitUsage, "one directory, not 2"},
-		{[]string{"version"}, exitOK, "(attach protocol 1)"},
+		{[]string{"foreground", "--max-sessions", "0"}, exitUsage, "--max-sessions 0: want at least 1"},
+		{[]string{"version"}, exitOK, "(attach protocol " + strconv.Itoa(attach.ProtocolVersion) + ")"},
 		{[]string{"help", "attach"}, exitOK, "detaches and leaves the node running"},
 		{[]string{"eval", "--help"}, exitOK, "Usage: node eval [--name NAME] EXPR"},
 	}

@@ -8,21 +8,26 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var startCmd = &command{
-	usage:   "start [DIR] [--name NAME]",
+	usage:   "start [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]]",
 	summary: "Start a node in the background (a daemon), loading the modules in DIR.",
 	help: `Start runs node foreground DIR as a daemon: detached from this terminal
 (its own session), its output appended to NAME.log in the runtime
 directory, its pid in NAME.pid there. It returns once the node answers on
 its socket, and fails, showing the end of the log, if the node does not
 come up. Reach the node with node attach, node eval, node ping, and stop it
-with node stop.
+with node stop. --max-sessions is node foreground's.
+
+Of several starts of one node at once, one starts it; the others say the
+node was started by another and exit with status 1.
 
 The runtime directory is $GEX_RUNTIME_DIR, else $XDG_RUNTIME_DIR/gex, else
 /tmp/gex-UID; it is yours alone (mode 0700).
@@ -38,9 +43,14 @@ const startTimeout = 30 * time.Second
 func runStart(e *env, args []string) int {
 	fs := startCmd.flags(e, "start")
 	name := nameFlag(fs)
+	maxSessions := maxSessionsFlag(fs)
+	watching := watchFlag(fs)
 	operands, status, ok := startCmd.parse(e, fs, args)
 	if !ok {
 		return status
+	}
+	if !checkMaxSessions(e, "start", *maxSessions) {
+		return exitUsage
 	}
 	dir, status, ok := dirOperand(e, "start", operands)
 	if !ok {
@@ -54,11 +64,11 @@ func runStart(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node start: %v\n", err)
 		return exitFail
 	}
-	if info, err := shell.Ping(context.Background(), r.socket()); err == nil {
+	if info, err := attach.Ping(context.Background(), r.socket()); err == nil {
 		fmt.Fprintf(e.stderr, "node start: node %s is already running (pid %d)\n", info.Name, info.PID)
 		return exitFail
 	}
-	pid, err := startDaemon(r, dir)
+	pid, err := startDaemon(r, dir, *maxSessions, watching.Args()...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "node start: %v\n", err)
 		return exitFail
@@ -67,10 +77,10 @@ func runStart(e *env, args []string) int {
 	return exitOK
 }
 
-// startDaemon runs this program as node foreground, detached, and waits
-// until the node answers on its socket.
-func startDaemon(r remote, dir string) (int, error) {
-	cmd, err := daemonCommand(r, dir)
+// startDaemon runs this program as node foreground with flags, detached,
+// and waits until the node answers on its socket.
+func startDaemon(r remote, dir string, maxSessions int, flags ...string) (int, error) {
+	cmd, err := daemonCommand(r, dir, maxSessions, flags...)
 	if err != nil {
 		return 0, err
 	}
@@ -83,13 +93,16 @@ func startDaemon(r remote, dir string) (int, error) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	if err := awaitNode(r, exited); err != nil {
+	if err := awaitNode(r, cmd.Process, exited); err != nil {
+		if errors.Is(err, errLostStart) {
+			return 0, err // the log tells of the winner, not of this start
+		}
 		return 0, fmt.Errorf("%w\n%s", err, logTail(log.Name(), logStart))
 	}
 	return cmd.Process.Pid, nil
 }
 
-func daemonCommand(r remote, dir string) (*exec.Cmd, error) {
+func daemonCommand(r remote, dir string, maxSessions int, flags ...string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -98,31 +111,43 @@ func daemonCommand(r remote, dir string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "foreground", "--name", r.name, dir)
+	cmd := exec.Command(self, slices.Concat([]string{"foreground", "--name", r.name, "--max-sessions", strconv.Itoa(maxSessions)}, flags, []string{dir})...)
 	// The child must find the same runtime directory, however this
 	// process found it.
-	cmd.Env = append(os.Environ(), shell.RunDirEnv+"="+string(r.dir))
+	cmd.Env = append(os.Environ(), attach.RunDirEnv+"="+string(r.dir))
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	return cmd, nil
 }
 
+// errLostStart: another node start started the node first.
+var errLostStart = errors.New("started meanwhile by another node start")
+
 // awaitNode polls the node's socket until it answers, the child exits, or
-// startTimeout passes.
-func awaitNode(r remote, exited <-chan error) error {
+// startTimeout passes. A node that answers with another pid than the
+// child's was started by another node start at the same time, and the
+// child cannot take its socket: the child is stopped, if it has not
+// failed already, and this start is lost.
+func awaitNode(r remote, child *os.Process, exited <-chan error) error {
 	deadline := time.Now().Add(startTimeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := shell.Ping(ctx, r.socket())
-		cancel()
-		if err == nil {
+		info, err := ping(r)
+		if err == nil && info.PID == child.Pid {
 			return nil
 		}
-		if !errors.Is(err, shell.ErrNotRunning) {
+		if err == nil {
+			child.Signal(syscall.SIGTERM)
+			<-exited
+			return lostStart(r, info)
+		}
+		if !errors.Is(err, attach.ErrNotRunning) {
 			return err
 		}
 		select {
 		case err := <-exited:
+			if exit, ok := errors.AsType[*exec.ExitError](err); ok && exit.ExitCode() == exitRunning {
+				return awaitWinner(r, deadline)
+			}
 			return fmt.Errorf("node %s exited at start (%v); its log says:", r.name, err)
 		case <-time.After(wait):
 		}
@@ -130,6 +155,31 @@ func awaitNode(r remote, exited <-chan error) error {
 			return fmt.Errorf("node %s did not answer within %v; its log says:", r.name, startTimeout)
 		}
 	}
+}
+
+// awaitWinner waits for the node that another node start is starting, whose
+// lock made this start's child give up, to answer, and reports the lost
+// start.
+func awaitWinner(r remote, deadline time.Time) error {
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		if info, err := ping(r); err == nil {
+			return lostStart(r, info)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node %s: %w, which has not answered within %v", r.name, errLostStart, startTimeout)
+		}
+		time.Sleep(wait)
+	}
+}
+
+func ping(r remote) (attach.NodeInfo, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return attach.Ping(ctx, r.socket())
+}
+
+func lostStart(r remote, winner attach.NodeInfo) error {
+	return fmt.Errorf("node %s is running (pid %d), %w; this one did not start", r.name, winner.PID, errLostStart)
 }
 
 // logTail is the end of a log from offset from on, to show why a daemon

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var stopCmd = &command{
@@ -32,7 +32,7 @@ func runStop(e *env, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	info, err := shell.StopNode(ctx, r.socket())
+	info, err := attach.StopNode(ctx, r.socket())
 	if err != nil {
 		return r.fail(e, "stop", err)
 	}

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 
-	"github.com/gexdev/gex/shell"
+	"github.com/gexdev/gex/shell/attach"
 )
 
 var versionCmd = &command{
@@ -29,16 +27,6 @@ func runVersion(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node version: takes no arguments\n")
 		return exitUsage
 	}
-	fmt.Fprintf(e.stdout, "gex %s %s %s/%s (attach protocol %d)\n",
-		moduleVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, shell.ProtocolVersion)
+	fmt.Fprintln(e.stdout, attach.Version())
 	return exitOK
-}
-
-// moduleVersion is Gex's version as the Go toolchain recorded it.
-func moduleVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
-		return "devel"
-	}
-	return bi.Main.Version
 }
