@@ -140,7 +140,7 @@ func (e *Env) moduleSymbols(module string) (map[string]reflect.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	syms := cs.Exports()[in.Name+"/"+in.Name]
+	syms := cs.ModuleExports(in.Name)
 	if syms == nil {
 		return nil, fmt.Errorf("%w: %s", code.ErrNotLoaded, module)
 	}

@@ -128,6 +128,7 @@ type codeChange struct {
 	module string
 	oldVsn string
 	extra  any
+	cb     *Callbacks // whose CodeChange runs; nil: the module's current version's
 }
 
 type traceReq struct {
@@ -314,6 +315,9 @@ func (p *process) migrate(req codeChange) (state any, vsn string, err error) {
 		return nil, "", fmt.Errorf("the process runs module %s, not %s", p.srv.mod.Name(), req.module)
 	}
 	cb := p.srv.mod.Callbacks()
+	if req.cb != nil {
+		cb = req.cb
+	}
 	if cb.CodeChange == nil {
 		return p.srv.state, cb.Vsn, nil
 	}

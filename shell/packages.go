@@ -131,7 +131,7 @@ func (p *packages) module(name string) (pkg, bool) {
 			return pkg{}, false
 		}
 	}
-	syms := p.code.Exports()[in.Name+"/"+in.Name]
+	syms := p.code.ModuleExports(in.Name)
 	if syms == nil {
 		return pkg{}, false
 	}

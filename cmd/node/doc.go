@@ -17,6 +17,11 @@
 //	ping        check that a node is running: prints pong
 //	pid         print the OS process id of a running node
 //	version     print the version of Gex
+//	new         make a Gex project that builds and releases as it stands
+//	release     build a release of a project: its binary, manifest, relup and tarball
+//	upgrade     upgrade a running release node to another release, hot
+//	downgrade   downgrade a running release node to an older release, hot
+//	releases    list the releases of a running release node
 //
 // Every command that reaches a running node takes --name NAME (default
 // node@HOST) and finds it through its unix socket in the runtime
@@ -82,6 +87,55 @@
 // (default 256); one more is refused, saying so, and the node's log notes
 // refusals at most once every 10 seconds. The control commands ping, pid,
 // stop and version are answered however many sessions are attached.
+//
+// # Releases and hot upgrades
+//
+//	node new NAME [--gex DIR]
+//	node release init
+//	node release [NAME] [--env ENV] [--upgrade [--upfrom VSN]] [--dry-run]
+//
+// A project is a Go module with a gex.toml at its root naming its
+// releases: name, version, module directories, the supervision tree to
+// start (children as module, function, arguments), the node name, and
+// environments that override them; node new makes one, node release init
+// writes a commented gex.toml. node release builds _build/ENV/rel/NAME/:
+// bin/NAME, a node binary built for the project by go build, carrying the
+// interpreter symbols of every package its modules import, and
+// releases/VSN/ with the manifest NAME.rel (modules with Vsn and SHA-256,
+// the start spec, the Gex and Go versions), the module sources, and
+// NAME.tar.gz with its .sha256. With --upgrade it also writes
+// releases/VSN/relup, the plan from the newest older release built (or
+// --upfrom): readable, editable, validated before it runs; --dry-run
+// prints it and writes nothing.
+//
+// Extract the tarball into an empty directory on a machine of the same
+// OS and architecture, with no Go toolchain, and run bin/NAME:
+//
+//	bin/NAME start | foreground | console | attach | stop | restart | ping | pid | eval | version
+//	bin/NAME releases
+//	bin/NAME upgrade [--check] [--no-permanent] [--restart] VSN
+//	bin/NAME downgrade [--check] [--no-permanent] VSN
+//
+// node upgrade, downgrade and releases --name NAME do the same for the
+// node called NAME.
+//
+// start boots the newest release placed in releases/ that has never run
+// there, else the permanent one, and falls back to the permanent one,
+// saying so, if the newest does not boot. To upgrade the live node, copy
+// the new release's tarball and its .sha256 into releases/VSN/ and run
+// bin/NAME upgrade VSN: the tarball is verified, the relup checked to
+// start from the running version, every module compiled before anything
+// changes, the processes running a changed module suspended (each within
+// the release's suspend_timeout) and migrated by the new CodeChange; only
+// if all succeed do code and states switch and the processes resume,
+// otherwise every process resumes on its old code and state and the node
+// runs the old release. The report tells per module what was done, per
+// process the outcome, and how long processes were suspended. The new
+// release becomes permanent unless --no-permanent; --check rehearses on
+// copies of the states and changes nothing; downgrade runs the relup's
+// down step. A release whose relup says restart_new_binary is refused hot;
+// upgrade --restart unpacks it whole, binary included, restarts the node
+// on it and reports the downtime.
 //
 // # Exit status
 //

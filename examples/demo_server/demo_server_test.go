@@ -1,30 +1,48 @@
 package demoserver_test
 
 import (
+	"context"
 	"maps"
 	"testing"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // TestWalkthrough does what "How to perform Hot Code Swapping using
 // GenServer & :sys.change_code" does: version 1 adds money; suspend, load
 // version 2, change_code from "1", resume, and the money is a salary. Then
-// it goes back, as a release downgrade would.
+// it goes back, as a release downgrade would. It runs with the module
+// interpreted and native (compiled as a plugin).
 func TestWalkthrough(t *testing.T) {
+	for _, tier := range []code.Tier{code.Interpreted, code.Native} {
+		t.Run(tier.String(), func(t *testing.T) { walkthrough(t, tier) })
+	}
+}
+
+func walkthrough(t *testing.T, tier code.Tier) {
+	b := native.New(native.Options{CacheDir: t.TempDir()})
+	if tier == code.Native {
+		if err := b.Check(context.Background()); err != nil {
+			t.Skipf("no native versions here: %v", err)
+		}
+	}
 	n, err := node.Start(node.Options{Name: "hotcode"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer n.Stop()
-	s := code.New(n, code.Options{})
+	s := code.New(n, code.Options{Tier: tier, Native: b})
 	sys := n.Sys()
 	load := func(path string) *code.LoadResult {
 		t.Helper()
 		res, err := s.LoadFile(path)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.Module.Tier != tier {
+			t.Fatalf("%s loaded %v: %v", path, res.Module.Tier, res.Fallback)
 		}
 		return res
 	}

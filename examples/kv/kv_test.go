@@ -2,6 +2,7 @@ package kv_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,12 +12,26 @@ import (
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // TestWalkthrough does what "Elixir/Erlang Hot Swapping Code" does with KV:
 // start it, put, apply the logging patch to kv.go, r KV; the state is still
-// there and the new code logs.
+// there and the new code logs. It runs with the module interpreted and
+// native (compiled as a plugin).
 func TestWalkthrough(t *testing.T) {
+	for _, tier := range []code.Tier{code.Interpreted, code.Native} {
+		t.Run(tier.String(), func(t *testing.T) { walkthrough(t, tier) })
+	}
+}
+
+func walkthrough(t *testing.T, tier code.Tier) {
+	b := native.New(native.Options{CacheDir: t.TempDir()})
+	if tier == code.Native {
+		if err := b.Check(context.Background()); err != nil {
+			t.Skipf("no native versions here: %v", err)
+		}
+	}
 	log := &syncBuffer{}
 	n, err := node.Start(node.Options{Name: "kv", Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
@@ -24,7 +39,7 @@ func TestWalkthrough(t *testing.T) {
 	}
 	defer n.Stop()
 	dir := t.TempDir()
-	s := code.New(n, code.Options{Path: []string{dir}})
+	s := code.New(n, code.Options{Path: []string{dir}, Tier: tier, Native: b})
 	path := filepath.Join(dir, "kv.go")
 	copyFile(t, "kv.go", path)
 
@@ -33,7 +48,7 @@ func TestWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Module.Name != "kv" || res.Module.Vsn != "0" {
+	if res.Module.Name != "kv" || res.Module.Vsn != "0" || res.Module.Tier != tier {
 		t.Fatalf("l KV: %+v", res.Module)
 	}
 	kv := s.Exports()["kv/kv"]
@@ -65,7 +80,7 @@ func TestWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Replaced == nil || res.Replaced.Vsn != "0" || res.Module.Vsn != "1" {
+	if res.Replaced == nil || res.Replaced.Vsn != "0" || res.Module.Vsn != "1" || res.Module.Tier != tier {
 		t.Fatalf("r KV: %+v", res)
 	}
 	// iex> KV.get(:a) — logs, and the state is still there; KV.put(:b, 2)

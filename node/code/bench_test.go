@@ -1,7 +1,9 @@
 package code_test
 
 import (
+	"context"
 	"io"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -25,11 +27,11 @@ func BenchmarkReload(b *testing.B) {
 	}
 }
 
-// BenchmarkCall is a GenServer call to the interpreted KV module, one
-// client. Targets: get ≥ 1.1M calls/s, put ≥ 850k calls/s (1.5× BEAM).
+// BenchmarkCall is a GenServer call to the KV module, interpreted then
+// native, one client. Targets: interpreted ≤ 2 µs; native ≤ 400 ns.
 func BenchmarkCall(b *testing.B) {
 	dir := b.TempDir()
-	n, s, _ := start(b, code.Options{Stderr: io.Discard})
+	n, s, _ := start(b, code.Options{Stderr: io.Discard, Native: builder})
 	must[*code.LoadResult](b)(s.LoadFile(copyFile(b, "../../examples/kv/kv.go", dir, "kv.go")))
 	must[node.PID](b)(n.StartServer("kv", nil, node.Named("KV")))
 	kv := node.Name("KV")
@@ -52,7 +54,7 @@ func BenchmarkCall(b *testing.B) {
 	// The same calls through the module's client functions, as a console
 	// or another module makes them: stub, interpreted Get, node.Call.
 	get := fn[func(any) (any, error)](b, s, "kv", "Get")
-	b.Run("interpreted-get-via-client", func(b *testing.B) {
+	viaClient := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := get("a"); err != nil {
@@ -60,7 +62,16 @@ func BenchmarkCall(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-	})
+	}
+	b.Run("interpreted-get-via-client", viaClient)
+
+	// The same server after the native version of the same source is
+	// loaded: its next message runs compiled code. Target: ≤ 400 ns.
+	src := must[*code.Source](b)(code.ReadSource(filepath.Join(dir, "kv.go")))
+	must[*code.LoadResult](b)(s.Install(must[*code.Object](b)(s.CompileNative(context.Background(), src))))
+	b.Run("native-get", bench([]any{"get", "a", nil}))
+	b.Run("native-put", bench([]any{"put", "a", 42}))
+	b.Run("native-get-via-client", viaClient)
 }
 
 // BenchmarkReloadMemory loads a new version of KV 1,000 times, migrating

@@ -50,9 +50,10 @@ func callbacks(v *version, exported map[string]reflect.Value) (*node.Callbacks, 
 		if !ok {
 			continue
 		}
-		if f.Type() != spec.typ {
+		if !identical(f.Type(), spec.typ) {
 			return nil, &CallbackError{Module: v.name, Callback: spec.name, Got: f.Type(), Want: spec.want}
 		}
+		f = f.Convert(spec.typ)
 		spec.set(cb, f.Interface())
 	}
 	return cb, nil

@@ -15,9 +15,11 @@ import (
 // TestBadCodeKeepsCurrent loads broken versions over a running module: each
 // is refused with a positioned error, and the current version keeps
 // serving, untouched.
-func TestBadCodeKeepsCurrent(t *testing.T) {
+func TestBadCodeKeepsCurrent(t *testing.T) { forTiers(t, testBadCodeKeepsCurrent) }
+
+func testBadCodeKeepsCurrent(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	path := write(t, dir, "kv.go", kvSrc("1", ""))
 	must[*code.LoadResult](t)(s.LoadFile(path))
 	pid := must[node.PID](t)(n.StartServer("kv", nil))

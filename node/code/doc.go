@@ -73,4 +73,23 @@
 // so a child restarted after a reload or a purge runs current code. A
 // Start closure built by module code belongs to that code's version: once
 // the version is purged, what it starts is killed at once.
+//
+// # Tiers
+//
+// A version is interpreted or native: compiled Go, built from the same
+// source as a plugin by package node/code/native (CompileNative, or every
+// load with Options.Tier Native). Both tiers follow the same rules — two
+// versions, purge and soft purge, pins, stable dispatch, CodeChange — and
+// mix freely: a native version's imports of other modules are stubs that
+// reach their current version, whichever tier it runs. A version that
+// cannot be native (no C compiler, a signature Go source cannot spell, ...)
+// is loaded interpreted, and the load says why (LoadResult.Fallback).
+// With Options.TierUp, each interpreted load is built natively in the
+// background and the module switches to it when ready, in the interpreted
+// version's place, its GenServers suspended meanwhile: a state that is a
+// struct of the interpreted version's own type is converted, field by
+// field, to the native type with the same fields; a state holding such
+// types deeper keeps the interpreted version, and says why. Info and AllLoaded report each version's tier and
+// the memory its plugins keep mapped: a plugin is never unmapped, so a
+// purged native version is dropped by the server but its code stays.
 package code

@@ -28,6 +28,8 @@ var (
 	ErrInstalled = errors.New("object already installed")
 	// ErrUndefined: a call to a function the module's current version lacks.
 	ErrUndefined = errors.New("undefined function")
+	// ErrNoNative: CompileNative on a server without Options.Native.
+	ErrNoNative = errors.New("no native builder (Options.Native)")
 )
 
 // CompileError is one problem with a module's source: a syntax or type

@@ -31,6 +31,18 @@ func (s *Server) Exports() interp.Exports {
 	return out
 }
 
+// ModuleExports returns what Exports holds of the loaded module called
+// name (matched as module names are): the stubs of its functions and its
+// current version's constants and types; nil if it is not loaded.
+func (s *Server) ModuleExports(name string) map[string]reflect.Value {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if m := s.module(name); m != nil {
+		return m.exports()
+	}
+	return nil
+}
+
 // NodeExports returns, for an interpreter's Use, the packages node (with
 // the methods of this server's node as functions, as modules see it) and
 // node/migrate.

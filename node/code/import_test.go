@@ -19,9 +19,11 @@ func helloSrc(greeting string, extra string) string {
 
 // TestCrossModuleCalls checks that a module's calls to another module reach
 // that module's current version, whichever path it imported it by.
-func TestCrossModuleCalls(t *testing.T) {
+func TestCrossModuleCalls(t *testing.T) { forTiers(t, testCrossModuleCalls) }
+
+func testCrossModuleCalls(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	_, s, _ := start(t, code.Options{})
+	_, s, _ := startTier(t, tier)
 	a := write(t, dir, "a.go", helloSrc("a1", ""))
 	must[*code.LoadResult](t)(s.LoadFile(a))
 	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "b.go", `package b

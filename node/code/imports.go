@@ -62,6 +62,10 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 		}
 		return nil
 	}
+	if k, ok := s.extra[ipath]; ok {
+		u.exports[k] = s.extraSyms[k]
+		return nil
+	}
 	if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(v.name) {
 		return fmt.Errorf("module %s imports itself", v.name)
 	}

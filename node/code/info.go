@@ -28,7 +28,11 @@ func (s *Server) Info(name string) (ModuleInfo, error) {
 func (m *module) info() ModuleInfo {
 	in := m.cur.Load().info()
 	if m.old != nil {
-		in.OldVsn = m.old.vsn
+		in.OldVsn, in.OldTier = m.old.vsn, m.old.tier
+	}
+	in.Mapped = 0
+	for _, n := range m.mapped {
+		in.Mapped += n
 	}
 	return in
 }

@@ -17,6 +17,9 @@ type LoadResult struct {
 	Replaced *ModuleInfo // the version that became old; nil on a first load
 	Purged   *ModuleInfo // the old version dropped to make room; nil if none
 	Killed   []node.PID  // processes that ran the purged version's code, killed
+	// Fallback says why a load asked to be native (Options.Tier) runs
+	// interpreted; nil otherwise.
+	Fallback error
 }
 
 // LoadFile compiles and loads the module in path, a .go file or a
@@ -68,10 +71,15 @@ func (s *Server) loadSource(src *Source, chain []string) (*LoadResult, error) {
 		c = s.beginLoad(key)
 	}
 	s.mu.Unlock()
-	obj, err := s.compile(src, chain)
+	obj, fallback, err := s.compileTier(src, chain)
 	var res *LoadResult
 	if err == nil {
-		res, err = s.Install(obj)
+		if res, err = s.Install(obj); err == nil {
+			res.Fallback = fallback
+			if s.tierUpOn && !s.tierUpOff.Load() && obj.v.tier == Interpreted && fallback == nil {
+				s.tierUp(src, obj.v)
+			}
+		}
 	}
 	if mine {
 		s.endLoad(key, c, err)
@@ -184,6 +192,9 @@ func (s *Server) swap(obj *Object) (*LoadResult, []node.PID, error) {
 		m.old = cur
 	}
 	v.loaded.Store(time.Now().UnixNano())
+	if v.plugin != "" {
+		m.mapped[v.plugin] = v.mapped
+	}
 	m.cur.Store(v)
 	m.refreshStubs(v)
 	res.Module = m.info()

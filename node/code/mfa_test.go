@@ -45,9 +45,11 @@ func loop(p *node.Proc, tag string) {
 // survives two reloads and a purge and is restarted on current code (issue
 // 9.9: a Start closure restarted it through purged code, which killed it
 // at once, until its supervisor gave up).
-func TestSupervisedChildMFA(t *testing.T) {
+func TestSupervisedChildMFA(t *testing.T) { forTiers(t, testSupervisedChildMFA) }
+
+func testSupervisedChildMFA(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	load := func(vsn string) *code.LoadResult {
 		t.Helper()
 		return must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "worker.go", fmt.Sprintf(supSrc, vsn))))

@@ -9,9 +9,11 @@ import (
 
 // TestMigrateStructState migrates a state kept in a struct type of the old
 // version, which the new version cannot name: it reads it by reflection.
-func TestMigrateStructState(t *testing.T) {
+func TestMigrateStructState(t *testing.T) { forTiers(t, testMigrateStructState) }
+
+func testMigrateStructState(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	sys := n.Sys()
 	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "emp.go", `package emp
 

@@ -19,10 +19,12 @@ type module struct {
 
 	old   *version
 	stubs map[string]reflect.Value // exported function name → dispatch stub
+
+	mapped map[string]int64 // plugin file → bytes mapped, for every native version installed
 }
 
 func newModule(name string) *module {
-	return &module{name: name, undef: undefined(name), stubs: make(map[string]reflect.Value)}
+	return &module{name: name, undef: undefined(name), stubs: make(map[string]reflect.Value), mapped: make(map[string]int64)}
 }
 
 // Name returns the module's package name.

@@ -53,8 +53,12 @@ func run(p *node.Proc, name string) {
 // literal that spawns it runs, whether the literal is in a function, a
 // package var, a method value or nested.
 func TestFuncLiteralSpawnsLaterFunction(t *testing.T) {
+	forTiers(t, testFuncLiteralSpawnsLaterFunction)
+}
+
+func testFuncLiteralSpawnsLaterFunction(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "late.go", lateSrc)))
 	exports := s.Exports()["late/late"]
 	for _, c := range []struct{ fn, names string }{
@@ -80,8 +84,12 @@ func TestFuncLiteralSpawnsLaterFunction(t *testing.T) {
 // the function itself as a value cannot be ordered; it is refused with a
 // message that says how to write it, at the use.
 func TestFuncLiteralSpawnsItsOwnFunction(t *testing.T) {
+	forTiers(t, testFuncLiteralSpawnsItsOwnFunction)
+}
+
+func testFuncLiteralSpawnsItsOwnFunction(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	_, s, _ := start(t, code.Options{})
+	_, s, _ := startTier(t, tier)
 	src := "package self\n\nimport \"github.com/gexdev/gex/node\"\n\n" +
 		"func loop(p *node.Proc) {\n\tf := func() { node.Spawn(loop) }\n\tf()\n}\n"
 	path := write(t, dir, "self.go", src)

@@ -47,7 +47,7 @@ func (s *Server) SoftPurge(name string) error {
 	if m.old == nil {
 		return nil
 	}
-	if pids := m.old.pins.live(s.node); len(pids) > 0 {
+	if pids := m.old.live(s.node); len(pids) > 0 {
 		return &LingeringError{Module: m.name, Vsn: m.old.vsn, PIDs: pids}
 	}
 	for _, pid := range s.purge(m) {
@@ -83,8 +83,8 @@ func (s *Server) Delete(name string) error {
 func (s *Server) purge(m *module) []node.PID {
 	old := m.old
 	m.old = nil
-	old.purged.Store(true)
-	return old.pins.live(s.node)
+	old.drop(s)
+	return old.live(s.node)
 }
 
 // kill kills pids with reason node.Kill (they exit with node.Killed, as

@@ -61,9 +61,11 @@ func fn[F any](t testing.TB, s *code.Server, mod, name string) F {
 	return f
 }
 
-func TestTwoVersions(t *testing.T) {
+func TestTwoVersions(t *testing.T) { forTiers(t, testTwoVersions) }
+
+func testTwoVersions(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	load := func(vsn string) *code.LoadResult {
 		t.Helper()
 		return must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "loop.go", fmt.Sprintf(loopSrc, vsn))))
@@ -133,9 +135,11 @@ func TestTwoVersions(t *testing.T) {
 	}
 }
 
-func TestDelete(t *testing.T) {
+func TestDelete(t *testing.T) { forTiers(t, testDelete) }
+
+func testDelete(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	path := write(t, dir, "kv.go", kvSrc("0", ""))
 	must[*code.LoadResult](t)(s.LoadFile(path))
 	pid := must[node.PID](t)(n.StartServer("kv", nil))
@@ -179,8 +183,12 @@ func TestDelete(t *testing.T) {
 // TestPurgeRestartsSupervisedProcesses: a process killed by a purge is
 // restarted by its supervisor, on the current code.
 func TestPurgeRestartsSupervisedProcesses(t *testing.T) {
+	forTiers(t, testPurgeRestartsSupervisedProcesses)
+}
+
+func testPurgeRestartsSupervisedProcesses(t *testing.T, tier code.Tier) {
 	dir := t.TempDir()
-	n, s, _ := start(t, code.Options{})
+	n, s, _ := startTier(t, tier)
 	load := func(vsn string) *code.LoadResult {
 		t.Helper()
 		return must[*code.LoadResult](t)(s.LoadFile(write(t, dir, "loop.go", fmt.Sprintf(loopSrc, vsn))))

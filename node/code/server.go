@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // Options configures a Server. The zero value means defaults.
@@ -25,6 +26,29 @@ type Options struct {
 	// unwinds, which the Go stack of the node's crash report lacks.
 	// Default: the node's logger, one record per line.
 	Stderr io.Writer
+	// Symbols are compiled packages modules may import beyond the standard
+	// library and the node's, keyed as yaegi extract writes them
+	// ("github.com/google/uuid/uuid"): a release binary carries those its
+	// modules import.
+	Symbols map[string]map[string]reflect.Value
+	// Tier is the tier loads compile to. Native needs Native; a version
+	// that cannot be native is loaded interpreted, and the load says why
+	// (LoadResult.Fallback, and the node's log).
+	Tier Tier
+	// Native builds native versions. Nil: CompileNative fails with
+	// ErrNoNative and every version is interpreted.
+	Native *native.Builder
+	// TierUp, with Native, makes each interpreted load build the same
+	// source natively in the background and, when ready, switch the
+	// module to the native version in the interpreted one's place, its
+	// GenServers and their states carried over, a struct state converted
+	// to the native version's type by field (development's --native).
+	// A version that cannot switch stays interpreted and says why, once.
+	TierUp bool
+	// OnTierUp, if set, is told of each tier-up's end. A host that
+	// cannot build native versions at all (no C compiler, ...) is said
+	// once, and tier-up stops.
+	OnTierUp func(TierUpEvent)
 }
 
 // Server is a node's code server: it loads modules from Go source, keeps a
@@ -36,6 +60,15 @@ type Server struct {
 	errOut       io.Writer                // Options.Stderr; nil: the node's logger
 	nodeSyms     map[string]reflect.Value // package node bound to node; read-only
 	std          map[string]string        // standard library import path → symbols key; read-only
+	extra        map[string]string        // Options.Symbols: import path → key; read-only
+	extraSyms    map[string]map[string]reflect.Value
+	tier         Tier
+	native       *native.Builder
+	tierUpOn     bool
+	onTierUp     func(TierUpEvent)
+	tiering      sync.WaitGroup      // tier-ups in progress
+	tierUpOff    atomic.Bool         // set when this host turned out unable to build native versions
+	hooked       map[string]*version // plugin file → the version its hooks pin to; guarded by mu
 
 	mu      sync.RWMutex
 	path    []string
@@ -55,9 +88,16 @@ func New(n *node.Node, opts Options) *Server {
 		errOut:       opts.Stderr,
 		nodeSyms:     nodeSymbols(n),
 		std:          stdIndex(),
+		extra:        extraIndex(opts.Symbols),
+		extraSyms:    opts.Symbols,
+		tier:         opts.Tier,
+		native:       opts.Native,
+		tierUpOn:     opts.TierUp && opts.Native != nil,
+		onTierUp:     opts.OnTierUp,
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
 		loading:      make(map[string]*loadCall),
+		hooked:       make(map[string]*version),
 	}
 	if s.purgeTimeout <= 0 {
 		s.purgeTimeout = 5 * time.Second

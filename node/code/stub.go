@@ -18,7 +18,7 @@ import (
 // Called with the Server's mutex held.
 func (m *module) refreshStubs(v *version) {
 	for name, f := range v.funcs {
-		if st, ok := m.stubs[name]; ok && st.Type() == f.Type() {
+		if st, ok := m.stubs[name]; ok && identical(st.Type(), f.Type()) {
 			continue
 		}
 		m.stubs[name] = reflect.MakeFunc(f.Type(), m.dispatch(name, f.Type()))
@@ -47,8 +47,11 @@ func (m *module) function(name string, typ reflect.Type) reflect.Value {
 		panic(&UndefError{Module: m.name, Func: name, Reason: fmt.Sprintf("undefined in vsn %s", v.vsn)})
 	}
 	if f.Type() != typ {
-		panic(&UndefError{Module: m.name, Func: name, Reason: fmt.Sprintf(
-			"vsn %s has type %v, the caller was compiled against %v", v.vsn, f.Type(), typ)})
+		if !identical(f.Type(), typ) {
+			panic(&UndefError{Module: m.name, Func: name, Reason: fmt.Sprintf(
+				"vsn %s has type %v, the caller was compiled against %v", v.vsn, f.Type(), typ)})
+		}
+		f = f.Convert(typ) // the same signature, spelled by another tier (identical)
 	}
 	return f
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gexdev/gex/node"
+	"github.com/gexdev/gex/node/code/native"
 )
 
 // version is one compiled version of a module: its own interpreter, reached
@@ -18,6 +19,11 @@ type version struct {
 	hash   string
 	path   string
 	loaded atomic.Int64 // Unix nanoseconds, set by Install; Object.Info reads it without the lock
+	tier   Tier
+	plugin string          // a native version's plugin file
+	mapped int64           // the bytes it maps, never unmapped (golang/go#20461)
+	shadow *version        // the interpreted version a tier-up replaced: its processes are this version's
+	native *native.Version // a native version's plugin, whose hooks pin what it spawns to this version
 
 	funcs  map[string]reflect.Value // exported functions, as the interpreter wraps them
 	other  map[string]reflect.Value // exported constants and types
@@ -36,6 +42,11 @@ type ModuleInfo struct {
 	Loaded  time.Time // zero for an Object not installed yet
 	Exports []string  // exported functions, sorted
 	OldVsn  string    // the version of the old code still held, "" if none
+	Tier    Tier      // how the version runs
+	OldTier Tier      // how the old code runs, if there is old code
+	// Mapped is the memory the module's native versions hold mapped,
+	// purged ones included: a plugin is never unmapped (golang/go#20461).
+	Mapped int64
 }
 
 func (v *version) info() ModuleInfo {
@@ -48,5 +59,5 @@ func (v *version) info() ModuleInfo {
 	if ns := v.loaded.Load(); ns != 0 {
 		loaded = time.Unix(0, ns)
 	}
-	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: loaded, Exports: exports}
+	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: loaded, Exports: exports, Tier: v.tier, Mapped: v.mapped}
 }

@@ -16,6 +16,8 @@
 // Names match case-insensitively, so the map key "money" and the struct field
 // Money are the same name. The interpreter stores an unexported field money
 // of an interpreted struct as Xmoney; that spelling matches "money" too.
+// The unexported fields of compiled structs (the state of a native module
+// version) are read and filled like exported ones.
 //
 // The package is importable from interpreted modules as
 // "github.com/gexdev/gex/node/migrate".

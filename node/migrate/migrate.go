@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"unsafe"
 )
 
 // ErrShape reports a state that is neither a struct nor a map with string keys.
@@ -25,15 +26,31 @@ func ToMap(state any) (map[string]any, error) {
 
 func structToMap(s reflect.Value) map[string]any {
 	t := s.Type()
+	if !s.CanAddr() { // unexported fields are reached through their address
+		c := reflect.New(t).Elem()
+		c.Set(s)
+		s = c
+	}
 	out := make(map[string]any, t.NumField())
 	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue // a compiled struct's unexported fields cannot be read safely
+		if f := t.Field(i); f.Name != "_" {
+			out[fieldName(t, f)] = field(s, i).Interface()
 		}
-		out[fieldName(t, f)] = s.Field(i).Interface()
 	}
 	return out
+}
+
+// field returns field i of the addressable struct s, readable and settable
+// even when unexported: a compiled module version (a native one) keeps its
+// state in its own struct types with unexported fields, as the interpreter
+// does with its X-spelled ones, and a CodeChange must read and fill them
+// alike.
+func field(s reflect.Value, i int) reflect.Value {
+	f := s.Field(i)
+	if t := s.Type().Field(i); !t.IsExported() {
+		f = reflect.NewAt(t.Type, unsafe.Pointer(f.UnsafeAddr())).Elem()
+	}
+	return f
 }
 
 func mapToMap(m reflect.Value) map[string]any {
@@ -110,7 +127,7 @@ func fillStruct(s reflect.Value, m map[string]any) error {
 	t := s.Type()
 	fields := make(map[string]int, t.NumField())
 	for i := range t.NumField() {
-		if f := t.Field(i); f.IsExported() {
+		if f := t.Field(i); f.Name != "_" {
 			fields[key(fieldName(t, f))] = i
 		}
 	}
@@ -119,7 +136,7 @@ func fillStruct(s reflect.Value, m map[string]any) error {
 		if !ok {
 			return fmt.Errorf("migrate: %s has no field for %q", t, name)
 		}
-		if err := assign(s.Field(i), v, name); err != nil {
+		if err := assign(field(s, i), v, name); err != nil {
 			return err
 		}
 	}

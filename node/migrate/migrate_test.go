@@ -136,3 +136,30 @@ func TestInterpretedFieldNames(t *testing.T) {
 		t.Fatalf("Into interpreted struct: %v, %v", back.Elem(), err)
 	}
 }
+
+// TestCompiledUnexportedFields: a native module version keeps its state in
+// compiled structs with unexported fields; they are read and filled as the
+// interpreter's X-spelled ones are.
+func TestCompiledUnexportedFields(t *testing.T) {
+	type employee struct {
+		Name  string
+		money int
+	}
+	for _, state := range []any{employee{"blackode", 30000}, &employee{"blackode", 30000}} {
+		got, err := migrate.Rename(state, "money", "salary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]any{"Name": "blackode", "salary": 30000}; !maps.Equal(got, want) {
+			t.Fatalf("Rename(%T) = %v, want %v", state, got, want)
+		}
+	}
+	type paid struct {
+		name   string
+		salary int
+	}
+	var p paid
+	if err := migrate.Into(&p, map[string]any{"Name": "blackode", "salary": 30000}); err != nil || p != (paid{"blackode", 30000}) {
+		t.Fatalf("Into a struct with unexported fields: %+v, %v", p, err)
+	}
+}

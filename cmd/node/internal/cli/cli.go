@@ -34,6 +34,11 @@ var commands = map[string]*command{
 	"eval":       evalCmd,
 	"pid":        pidCmd,
 	"version":    versionCmd,
+	"new":        newCmd,
+	"release":    releaseCmd,
+	"upgrade":    upgradeCmd,
+	"downgrade":  downgradeCmd,
+	"releases":   releasesCmd,
 }
 
 // Exit statuses.

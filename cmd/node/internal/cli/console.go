@@ -16,12 +16,13 @@ import (
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code"
+	"github.com/gexdev/gex/node/code/native"
 	"github.com/gexdev/gex/node/code/watch"
 	"github.com/gexdev/gex/shell"
 )
 
 var consoleCmd = &command{
-	usage:   "console [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]]",
+	usage:   "console [DIR] [--name NAME] [--max-sessions N] [--watch[=migrate]] [--native]",
 	summary: "Start a node and a console on it, loading the modules in DIR.",
 	help: `Console starts a node in this process, puts DIR (default ".") on its code
 path and loads its modules, as iex -S mix does: each file NAME.go and each
@@ -44,6 +45,7 @@ func runConsole(e *env, args []string) int {
 	name := nameFlag(fs)
 	maxSessions := maxSessionsFlag(fs)
 	watching := watchFlag(fs)
+	tierUp := fs.Bool("native", false, "also build each module loaded as compiled Go, in the background, and switch to it when ready (needs the Go toolchain that built node, the gex source and a C compiler)")
 	operands, status, ok := consoleCmd.parse(e, fs, args)
 	if !ok {
 		return status
@@ -73,7 +75,11 @@ func runConsole(e *env, args []string) int {
 		return exitFail
 	}
 	defer n.Stop()
-	cs := code.New(n, code.Options{Path: []string{abs}})
+	opts := code.Options{Path: []string{abs}}
+	if *tierUp {
+		opts.Native, opts.TierUp = native.New(native.Options{}), true
+	}
+	cs := code.New(n, opts)
 	loaded := loadModules(e, cs, abs)
 	// Not logged: each session on the node, this console's too, shows
 	// the reloads as they happen (shell.Notifier).

@@ -141,7 +141,12 @@ func checkMaxSessions(e *env, cmd string, n int) bool {
 // closes it after, so that consoles hear of the stop at once and node stop
 // returns once the node is down.
 func serveAttach(rd attach.RunDir, n *node.Node, cs *code.Server, maxSessions int, stop func()) (*attach.Server, error) {
-	return attach.ServeAttach(rd, attach.ServerOptions{
+	return attach.ServeAttach(rd, attachOptions(n, cs, maxSessions, stop))
+}
+
+// attachOptions are the attach server options of serveAttach.
+func attachOptions(n *node.Node, cs *code.Server, maxSessions int, stop func()) attach.ServerOptions {
+	return attach.ServerOptions{
 		Node: n.Name(),
 		NewSession: func(t attach.Terminal) (shell.Engine, error) {
 			return shell.NewSession(n, cs, shell.SessionOptions{Color: t.Color, Width: t.Width, EvalOnce: t.OneShot})
@@ -149,7 +154,7 @@ func serveAttach(rd attach.RunDir, n *node.Node, cs *code.Server, maxSessions in
 		Stop:        stop,
 		MaxSessions: maxSessions,
 		Logger:      n.Logger(),
-	})
+	}
 }
 
 // waitForStop returns when the node is asked to stop: by a signal, by

@@ -80,7 +80,14 @@ func runStart(e *env, args []string) int {
 // startDaemon runs this program as node foreground with flags, detached,
 // and waits until the node answers on its socket.
 func startDaemon(r remote, dir string, maxSessions int, flags ...string) (int, error) {
-	cmd, err := daemonCommand(r, dir, maxSessions, flags...)
+	return startDetached(r, slices.Concat([]string{"foreground", "--name", r.name, "--max-sessions", strconv.Itoa(maxSessions)}, flags, []string{dir}))
+}
+
+// startDetached runs this program with args, detached, and waits until
+// the node answers on its socket; a release's bin/NAME start runs its
+// own foreground so.
+func startDetached(r remote, args []string) (int, error) {
+	cmd, err := daemonCommand(r, args)
 	if err != nil {
 		return 0, err
 	}
@@ -102,7 +109,7 @@ func startDaemon(r remote, dir string, maxSessions int, flags ...string) (int, e
 	return cmd.Process.Pid, nil
 }
 
-func daemonCommand(r remote, dir string, maxSessions int, flags ...string) (*exec.Cmd, error) {
+func daemonCommand(r remote, args []string) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -111,7 +118,7 @@ func daemonCommand(r remote, dir string, maxSessions int, flags ...string) (*exe
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, slices.Concat([]string{"foreground", "--name", r.name, "--max-sessions", strconv.Itoa(maxSessions)}, flags, []string{dir})...)
+	cmd := exec.Command(self, args...)
 	// The child must find the same runtime directory, however this
 	// process found it.
 	cmd.Env = append(os.Environ(), attach.RunDirEnv+"="+string(r.dir))
