@@ -137,15 +137,16 @@ func (rb *relBin) version(e *env) int {
 
 // boot starts a node running the release ChooseBoot picks, falling back to
 // the permanent release, with a message, if that one fails to boot.
-// With a console, the node's log shows as the console shows it.
-func (rb *relBin) boot(e *env, withConsole bool) (*node.Node, *code.Server, *release.Handler, error) {
+// With a console, log is where the node's log goes, shown as the console
+// shows it.
+func (rb *relBin) boot(e *env, log *shell.LogWriter) (*node.Node, *code.Server, *release.Handler, error) {
 	choice, err := release.ChooseBoot(rb.root, rb.name)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var logger *slog.Logger
-	if withConsole {
-		logger = slog.New(shell.NewLogHandler(e.stderr, nil))
+	if log != nil {
+		logger = slog.New(shell.NewLogHandler(log, nil))
 	} else {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
@@ -192,7 +193,11 @@ func (rb *relBin) foreground(e *env, args []string, withConsole bool) int {
 		fmt.Fprintf(e.stderr, "%s %s: takes no arguments\n", rb.name, cmd)
 		return exitUsage
 	}
-	n, cs, h, err := rb.boot(e, withConsole)
+	var log *shell.LogWriter
+	if withConsole {
+		log = shell.NewLogWriter(e.stderr)
+	}
+	n, cs, h, err := rb.boot(e, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
 		return exitFail
@@ -215,7 +220,7 @@ func (rb *relBin) foreground(e *env, args []string, withConsole bool) int {
 			}
 		}
 		dir := filepath.Join(rb.root, "releases", h.Current().Version)
-		if err := console(e, n, cs, dir, loaded, stopAsked); err != nil {
+		if err := console(e, n, cs, dir, loaded, log, stopAsked); err != nil {
 			fmt.Fprintf(e.stderr, "%s console: %v\n", rb.name, err)
 			return exitFail
 		}
