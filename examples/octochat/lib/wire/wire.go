@@ -104,9 +104,9 @@ func read(conn net.Conn, server node.PID) {
 func Guard(c io.Closer, pids ...node.PID) node.PID {
 	pid := node.Spawn(func(p *node.Proc) { guard(p, c, pids) })
 	if !node.IsAlive(pid) {
-		// Gone already, or never run: a process spawned while the node
-		// stops does not run at all, so its deferred Close would not
-		// either. Both ways c is done with.
+		// Gone already: the guard ended before it was asked to watch c
+		// (a process spawned while the node stops starts dead). Closing
+		// again is harmless, and says that c is done with.
 		c.Close()
 	}
 	return pid
