@@ -2,6 +2,7 @@ package native
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -125,7 +126,7 @@ func (b *Builder) init(module string) error {
 		if b.opts.Host != nil {
 			b.host = *b.opts.Host
 		} else {
-			b.host = readHost()
+			b.host = thisHost()
 		}
 		switch {
 		case runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd":
@@ -136,7 +137,7 @@ func (b *Builder) init(module string) error {
 		if b.setupErr != nil {
 			return
 		}
-		if b.opts.Go, b.setupErr = goTool("", b.opts.Go); b.setupErr != nil {
+		if b.opts.Go, b.setupErr = goTool("", b.opts.Go, cmp.Or(b.host.Go, runtime.Version())); b.setupErr != nil {
 			return
 		}
 		if b.opts.ModuleDir == "" {

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // Host is the build a plugin must match: the running binary's by default,
@@ -24,7 +25,14 @@ type Host struct {
 	Cgo   bool     // linked with cgo, which loading plugins needs
 	ID    string   // the binary's Go build ID (or a hash of it): part of the cache key
 	Mod   string   // its main module's path
+	Go    string   // the toolchain that built it: runtime.Version() of the binary
 }
+
+// ThisHost is the build of the running binary: what a plugin loaded here
+// must have been built for (a release matches its plugins by Host.ID).
+func ThisHost() Host { return thisHost() }
+
+var thisHost = sync.OnceValue(readHost)
 
 // HostOf reads the build of the Go binary at path, for Options.Host.
 func HostOf(path string) (Host, error) {
@@ -62,11 +70,11 @@ func readHost() Host {
 
 // hostFrom reads the settings of a build that plugins must share.
 func hostFrom(bi *debug.BuildInfo, id string) Host {
-	h := Host{ID: id}
+	h := Host{ID: id, Go: runtime.Version()}
 	if bi == nil {
 		return h
 	}
-	h.Mod = bi.Main.Path
+	h.Mod, h.Go = bi.Main.Path, bi.GoVersion
 	for _, s := range bi.Settings {
 		switch boolean, isFlag := hostFlags[s.Key]; {
 		case isFlag && boolean:
@@ -88,7 +96,7 @@ func hostFrom(bi *debug.BuildInfo, id string) Host {
 // plugin must share with the host, and the source.
 func (h Host) key(moduleDir string, src Source) string {
 	sum := sha256.New()
-	for _, s := range []string{runtime.Version(), h.ID, h.Mod, moduleDir, strings.Join(h.Flags, " "), strings.Join(h.Env, " "), src.Name} {
+	for _, s := range []string{h.Go, h.ID, h.Mod, moduleDir, strings.Join(h.Flags, " "), strings.Join(h.Env, " "), src.Name} {
 		io.WriteString(sum, s)
 		sum.Write([]byte{0})
 	}
@@ -134,8 +142,9 @@ func fileID(path string) string {
 	return hex.EncodeToString(sum.Sum(nil))
 }
 
-// goTool returns the go command that built the host, or an *Error.
-func goTool(module, path string) (string, error) {
+// goTool returns the go command that built the host, whose Go version is
+// goVersion, or an *Error.
+func goTool(module, path, goVersion string) (string, error) {
 	if path == "" {
 		var err error
 		if path, err = exec.LookPath("go"); err != nil {
@@ -146,9 +155,9 @@ func goTool(module, path string) (string, error) {
 	if err != nil {
 		return "", &Error{Module: module, Op: "build", Err: ErrToolchain, Detail: path + ": " + err.Error()}
 	}
-	if v := strings.TrimSpace(string(out)); v != runtime.Version() {
+	if v := strings.TrimSpace(string(out)); v != goVersion {
 		return "", &Error{Module: module, Op: "build", Err: ErrToolchain,
-			Detail: path + " is " + v + ", the host was built by " + runtime.Version()}
+			Detail: path + " is " + v + ", the host was built by " + goVersion}
 	}
 	return path, nil
 }
