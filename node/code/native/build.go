@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +39,10 @@ type Options struct {
 	// (readHost). A release sets HostOf(its bin/<name>), built by the same
 	// toolchain from ModuleDir; Open works only in that binary.
 	Host *Host
+	// Env is added to the go command's environment: what the host's build
+	// had that its build information does not record (GOFLAGS=-mod=mod
+	// for a release's, whose build may add requirements to go.mod).
+	Env []string
 }
 
 // Builder builds and loads native module versions for the running binary.
@@ -219,7 +224,7 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	args = append(args, "./"+pkgRel)
 	cmd := exec.CommandContext(ctx, b.opts.Go, args...)
 	cmd.Dir = b.opts.ModuleDir
-	cmd.Env = append(append(os.Environ(), b.host.Env...), "CGO_ENABLED=1")
+	cmd.Env = append(slices.Concat(os.Environ(), b.opts.Env, b.host.Env), "CGO_ENABLED=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
