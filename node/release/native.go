@@ -91,8 +91,9 @@ func buildNative(project string, m *Manifest, srcs []*code.Source, hosts []nativ
 		if err != nil {
 			return fmt.Errorf("native builds for %s: %w", h.label, err)
 		}
-		if slices.ContainsFunc(m.Modules, func(mod Module) bool { _, ok := mod.NativeFor(host.ID); return ok }) {
-			continue // the same binary as one before
+		if same := sameHost(m, host.ID, h.label); same != "" {
+			fmt.Fprintf(out, "Native modules for %s: those for %s, the same binary (build %s)\n", h.label, same, HostDir(host.ID))
+			continue
 		}
 		b := native.New(native.Options{ModuleDir: project, Host: &host, Env: []string{"GOFLAGS=-mod=mod"}})
 		cs := code.New(n, code.Options{Path: dirs, Native: b, Symbols: extra})
@@ -133,6 +134,24 @@ func nativeHosts(root, bin string, m, from *Manifest, tmp string) ([]nativeHost,
 	}
 	return append(hosts, nativeHost{bin: filepath.Join(tmp, "bin", m.Name),
 		label: fmt.Sprintf("bin/%s %s (the upgrade from it)", m.Name, from.Version)}), nil
+}
+
+// sameHost adds label to the binaries the native objects of m built for
+// host are for, and returns those it named before, or "" if none is.
+func sameHost(m *Manifest, host, label string) string {
+	same := ""
+	for i := range m.Modules {
+		for j := range m.Modules[i].Native {
+			if o := &m.Modules[i].Native[j]; o.Host == host {
+				same = o.For
+				o.For += ", " + label
+			}
+		}
+	}
+	if first, _, _ := strings.Cut(same, ", "); first != "" {
+		return first
+	}
+	return same
 }
 
 // oneLine is the first line of s, marked when there is more.
