@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/buildinfo"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -122,6 +123,9 @@ var buildIDMarker = []byte("\xff Go build ID: \"")
 // whenever any package linked into it does, or else a hash of the whole
 // file.
 func fileID(path string) string {
+	if id := elfBuildID(path); id != "" {
+		return id
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "unknown"
@@ -140,6 +144,32 @@ func fileID(path string) string {
 	sum.Write(head)
 	io.Copy(sum, f)
 	return hex.EncodeToString(sum.Sum(nil))
+}
+
+// elfBuildID reads the Go build ID from the ELF note the linker writes
+// (.note.go.buildid), wherever the external linker placed it, or "".
+func elfBuildID(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	data, err := sec.Data()
+	if err != nil || len(data) < 12 {
+		return ""
+	}
+	// namesz, descsz, type, then the name ("Go\x00\x00") and the ID,
+	// each padded to 4 bytes.
+	namesz, descsz := f.ByteOrder.Uint32(data[0:]), f.ByteOrder.Uint32(data[4:])
+	off := 12 + (uint64(namesz)+3)&^3
+	if off+uint64(descsz) > uint64(len(data)) {
+		return ""
+	}
+	return string(data[off : off+uint64(descsz)])
 }
 
 // goTool returns the go command that built the host, whose Go version is
