@@ -118,7 +118,7 @@ func TestNoticesDropWhenFull(t *testing.T) {
 	n := closedNotices()
 	n.put("after close\n") // no panic, nothing sent
 	_, cs := testNode(t, t.TempDir())
-	n = subscribe(cs, nil)
+	n = subscribe(cs, nil, nil)
 	defer n.close()
 	for range 10 * maxNotices {
 		n.put("x\n")

@@ -75,6 +75,7 @@ type Server struct {
 	tierUpOn     bool
 	onTierUp     func(TierUpEvent)
 	plugins      func(*Source) (string, error)
+	tierSubs     tierSubs            // SubscribeTierUp
 	tiering      sync.WaitGroup      // tier-ups in progress
 	tierUpOff    atomic.Bool         // set when this host turned out unable to build native versions
 	hooked       map[string]*version // plugin file → the version its hooks pin to; guarded by mu
