@@ -90,6 +90,17 @@ func (s *Server) tellTierUp(ev TierUpEvent) {
 	}
 }
 
+// TierUpInstalled starts the tier-up of obj, compiled from src and just
+// installed, when the server tiers up (Options.TierUp) and obj runs
+// interpreted: what a load does after Install, for loads that install
+// by other ways (a batch of the watcher's). fallback is the load's
+// (LoadResult.Fallback): a version that could not be native stays so.
+func (s *Server) TierUpInstalled(src *Source, obj *Object, fallback error) {
+	if s.tierUpOn && !s.tierUpOff.Load() && obj.v.tier == Interpreted && fallback == nil {
+		s.tierUp(src, obj.v)
+	}
+}
+
 // tierUp builds v's source natively, in the background, and switches the
 // module to the native version of v if v is still current when it is
 // ready. Tier-ups of one Server end before WaitTierUp returns.
