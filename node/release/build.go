@@ -92,11 +92,7 @@ func Build(o BuildOptions) (*BuildResult, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	hosts, err := nativeHosts(root, bin, m, from, tmp)
-	if err != nil {
-		return nil, err
-	}
-	if err := buildNative(o.Project, m, srcs, hosts, o.Out); err != nil {
+	if err := buildNative(o.Project, m, srcs, nativeHosts(root, bin, m, from, tmp, o.Out), o.Out); err != nil {
 		return nil, err
 	}
 	if from != nil {

@@ -122,18 +122,21 @@ func buildNative(project string, m *Manifest, srcs []*code.Source, hosts []nativ
 // nativeHosts lists the binaries release m's plugins are built for: its
 // own bin (the binary built) and, for an upgrade, the binary of the
 // release from, which loads the new version hot; that one is read from
-// from's tarball into tmp.
-func nativeHosts(root, bin string, m, from *Manifest, tmp string) ([]nativeHost, error) {
+// from's tarball into tmp. Without it the upgrade's modules run
+// interpreted, which out says.
+func nativeHosts(root, bin string, m, from *Manifest, tmp string, out io.Writer) []nativeHost {
 	hosts := []nativeHost{{bin: bin, label: fmt.Sprintf("bin/%s %s", m.Name, m.Version)}}
 	if from == nil {
-		return hosts, nil
+		return hosts
 	}
+	label := fmt.Sprintf("bin/%s %s (the upgrade from it)", m.Name, from.Version)
 	tarball := filepath.Join(root, "releases", from.Version, TarballFile(m.Name))
 	if err := Unpack(tarball, tmp, "bin/"); err != nil {
-		return nil, fmt.Errorf("the binary of %s, which the upgrade's native versions must load into: %w", from.Version, err)
+		fmt.Fprintf(out, "No native modules for %s: its binary is not at hand (%v); an upgrade from %s runs the modules it loads interpreted\n",
+			label, err, from.Version)
+		return hosts
 	}
-	return append(hosts, nativeHost{bin: filepath.Join(tmp, "bin", m.Name),
-		label: fmt.Sprintf("bin/%s %s (the upgrade from it)", m.Name, from.Version)}), nil
+	return append(hosts, nativeHost{bin: filepath.Join(tmp, "bin", m.Name), label: label})
 }
 
 // sameHost adds label to the binaries the native objects of m built for
