@@ -111,6 +111,34 @@ func TestReleaseNative(t *testing.T) {
 		}
 		r.mustBin("stop")
 	}
+
+	// An upgrade whose tarball has no plugin for the running binary loads
+	// the new version interpreted, says so, and migrates the state.
+	r.remote = t.TempDir()
+	r.extract("0.1.0")
+	r.mustBin("start")
+	r.mustBin("eval", `pid, _ := demoserver.StartLink(map[string]any{"name": "blackode", "money": 300000}); node.Register("boss", pid)`)
+	staging := t.TempDir()
+	if _, _, status := r.run(staging, "tar", "-xzf", r.rel("0.2.0", "hotcode.tar.gz"), "-C", staging, "releases"); status != 0 {
+		t.Fatal("tar failed")
+	}
+	m2 := r.manifest(filepath.Join(staging, "releases", "0.2.0", "hotcode.rel"))
+	for i := range m2.Modules[0].Native {
+		m2.Modules[0].Native[i].Host = "another binary's build ID"
+	}
+	os.WriteFile(filepath.Join(staging, "releases", "0.2.0", "hotcode.rel"), m2.Marshal(), 0o644)
+	os.MkdirAll(filepath.Join(r.remote, "releases", "0.2.0"), 0o755)
+	if err := release.Pack(filepath.Join(r.remote, "releases", "0.2.0", "hotcode.tar.gz"), staging, []string{"releases/0.2.0"}); err != nil {
+		t.Fatal(err)
+	}
+	out = r.mustBin("upgrade", "0.2.0")
+	if !strings.Contains(out, "code changed (vsn 1 -> 2), interpreted (not native: ") || !strings.Contains(out, "has no plugin of demoserver for this binary") {
+		t.Fatalf("upgrade with no plugin for this binary said:\n%s", out)
+	}
+	if got := r.mustBin("eval", `:sys.get_state "boss"`); !strings.Contains(got, `"salary": 300000`) {
+		t.Fatalf("state after the interpreted upgrade: %s", got)
+	}
+	r.mustBin("stop")
 }
 
 // extract unpacks release vsn's tarball into the remote, as tar -xzf.

@@ -202,8 +202,11 @@ func Plugins(root, name string) func(*code.Source) (string, error) {
 			return "", err
 		}
 		mod, ok := m.Module(src.Name)
-		if !ok || sourceDigest(src) != mod.SHA256 {
-			return "", fmt.Errorf("the source is not release %s %s's module %s", m.Name, m.Version, src.Name)
+		if !ok {
+			return "", fmt.Errorf("release %s %s has no module %s", m.Name, m.Version, src.Name)
+		}
+		if sourceDigest(src) != mod.SHA256 {
+			return "", fmt.Errorf("the source of %s differs from release %s %s's (edited since?): its plugin is not for it", src.Name, m.Name, m.Version)
 		}
 		obj, ok := mod.NativeFor(host)
 		switch {
