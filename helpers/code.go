@@ -180,3 +180,37 @@ func asConstant(v reflect.Value) (constant.Value, bool) {
 func typeName(t reflect.Type) string {
 	return strings.ReplaceAll(t.String(), "interface {}", "any")
 }
+
+// Which returns the source module m was loaded from and the tier its
+// current version runs ("kv.go (native)"), or, for a module not loaded,
+// the source the code path would load it from.
+func (e *Env) Which(m string) (string, error) {
+	p, err := e.Code.Which(m)
+	if err != nil {
+		return "", err
+	}
+	if in, err := e.Code.Info(m); err == nil {
+		return e.Rel(p) + " (" + in.Tier.String() + ")", nil
+	}
+	return e.Rel(p), nil
+}
+
+// AllLoaded returns the loaded modules' versions and the tier each runs,
+// by module: {"kv": "1 (native)"}.
+func (e *Env) AllLoaded() map[string]string {
+	m := map[string]string{}
+	for _, in := range e.Code.AllLoaded() {
+		m[in.Name] = in.Vsn + " (" + in.Tier.String() + ")"
+	}
+	return m
+}
+
+// tierOf says how a version runs, and why it is interpreted when it was
+// asked to be native.
+func tierOf(in code.ModuleInfo) string {
+	if in.Fallback != "" {
+		first, _, _ := strings.Cut(in.Fallback, "\n")
+		return in.Tier.String() + " (not native: " + first + ")"
+	}
+	return in.Tier.String()
+}

@@ -43,18 +43,24 @@ func (e *Env) moduleInfo(name string) error {
 	}
 	old := "none"
 	if in.OldVsn != "" {
-		old = "vsn " + strconv.Quote(in.OldVsn)
+		old = "vsn " + strconv.Quote(in.OldVsn) + " (" + in.OldTier.String() + ")"
 	}
-	e.table([][2]string{
+	rows := [][2]string{
 		{"Term", name},
 		{"Data type", "module"},
 		{"Module", in.Name},
 		{"Vsn", strconv.Quote(in.Vsn)},
+		{"Tier", tierOf(in)},
 		{"Source", e.Rel(in.Path)},
 		{"Loaded", in.Loaded.Format(time.DateTime)},
 		{"Old code", old},
-		{"Exports", strings.Join(in.Exports, ", ")},
-	})
+	}
+	if in.Mapped > 0 {
+		// A plugin is never unmapped (golang/go#20461): purged versions
+		// count for the life of the node.
+		rows = append(rows, [2]string{"Native code", byteSize(int(in.Mapped)) + " mapped, purged versions included"})
+	}
+	e.table(append(rows, [2]string{"Exports", strings.Join(in.Exports, ", ")}))
 	return nil
 }
 

@@ -213,24 +213,11 @@ func Table() []Helper {
 			Doc:  "Reports whether a module is loaded.",
 			Func: withCode(func(e *Env) any { return e.Code.IsLoaded })},
 		{Name: ":code.which", Synopsis: ":code.which KV", Params: params(ParamModule),
-			Doc: "Returns the source a module was or would be loaded from.",
-			Func: withCode(func(e *Env) any {
-				return func(m string) (string, error) {
-					p, err := e.Code.Which(m)
-					return e.Rel(p), err
-				}
-			})},
+			Doc:  "Returns the source a module was or would be loaded from, and the tier it runs: native or interpreted.",
+			Func: withCode(func(e *Env) any { return e.Which })},
 		{Name: ":code.all_loaded", Synopsis: ":code.all_loaded",
-			Doc: "Lists the loaded modules with their versions.",
-			Func: withCode(func(e *Env) any {
-				return func() map[string]string {
-					m := map[string]string{}
-					for _, in := range e.Code.AllLoaded() {
-						m[in.Name] = in.Vsn
-					}
-					return m
-				}
-			})},
+			Doc:  "Lists the loaded modules with their versions and the tier each runs.",
+			Func: withCode(func(e *Env) any { return e.AllLoaded })},
 		{Name: ":code.modified_modules", Synopsis: ":code.modified_modules",
 			Doc:  "Lists the loaded modules whose source changed on disk.",
 			Func: withCode(func(e *Env) any { return e.Code.ModifiedModules })},

@@ -25,10 +25,12 @@ type notices struct {
 }
 
 // subscribe subscribes to the events of cs, each shown as format
-// makes it.
-func subscribe(cs *code.Server, format func(watch.Event) string) *notices {
+// makes it: the watcher's reloads and the tier-ups (--native).
+func subscribe(cs *code.Server, format func(watch.Event) string, formatTier func(code.TierUpEvent) string) *notices {
 	n := &notices{ch: make(chan string, maxNotices)}
-	n.cancel = watch.Subscribe(cs, func(ev watch.Event) { n.put(format(ev)) })
+	cancelWatch := watch.Subscribe(cs, func(ev watch.Event) { n.put(format(ev)) })
+	cancelTier := cs.SubscribeTierUp(func(ev code.TierUpEvent) { n.put(formatTier(ev)) })
+	n.cancel = func() { cancelWatch(); cancelTier() }
 	return n
 }
 
@@ -83,4 +85,14 @@ func closedNotices() *notices {
 	n := &notices{ch: make(chan string), closed: true, cancel: func() {}}
 	close(n.ch)
 	return n
+}
+
+// tierNotice is the line a session shows for a tier-up, as notice shows a
+// reload: in the warning color when the module stays interpreted.
+func (s *Session) tierNotice(ev code.TierUpEvent) string {
+	line := ev.String()
+	if ev.Err != nil {
+		line = s.printer().Warnf("%s", line)
+	}
+	return line + "\n"
 }

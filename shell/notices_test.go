@@ -83,7 +83,7 @@ func TestSessionNotices(t *testing.T) {
 			t.Errorf("%s: notice %q, want it to match %s", who, got, where)
 		}
 	}
-	if out := sessionEval(t, b, ":code.all_loaded"); !strings.Contains(out, `"kv": "1"`) {
+	if out := sessionEval(t, b, ":code.all_loaded"); !strings.Contains(out, `"kv": "1 (interpreted)"`) {
 		t.Errorf("after a save that does not compile: %s", out)
 	}
 }
@@ -118,7 +118,7 @@ func TestNoticesDropWhenFull(t *testing.T) {
 	n := closedNotices()
 	n.put("after close\n") // no panic, nothing sent
 	_, cs := testNode(t, t.TempDir())
-	n = subscribe(cs, nil)
+	n = subscribe(cs, nil, nil)
 	defer n.close()
 	for range 10 * maxNotices {
 		n.put("x\n")

@@ -152,7 +152,7 @@ func newSession(n *node.Node, cs *code.Server, opts SessionOptions, cat *catalog
 	// publishing to the session.
 	s.notices = closedNotices()
 	if cs != nil && !opts.EvalOnce {
-		s.notices = subscribe(cs, s.notice)
+		s.notices = subscribe(cs, s.notice, s.tierNotice)
 	}
 	return s, nil
 }

@@ -183,7 +183,7 @@ func TestConsoleKVWalkthrough(t *testing.T) {
 	term.expect(`\r\n42\r\n`)           // with the old state
 	term.expect(`\)6> `)
 	term.typ(":code.all_loaded\r")
-	term.expect(`map\[string\]string\{"kv": "1"\}`)
+	term.expect(`map\[string\]string\{"kv": "1 \(interpreted\)"\}`)
 
 	// Ctrl-C interrupts the evaluation, not the node or the console.
 	term.expect(`\)7> `)

@@ -119,7 +119,7 @@ func TestAttachedWatchHelpers(t *testing.T) {
 	att.expect(`watch: not reloaded, kv "0" keeps running: \S*kv\.go:\d+:\d+: [^\r\n]+\r\n`)
 	att.expect(`gex\([^)]+\)3> `) // the prompt drawn again
 	att.typ(":code.all_loaded\r")
-	att.expect(`map\[string\]string\{"kv": "0"\}`)
+	att.expect(`map\[string\]string\{"kv": "0 \(interpreted\)"\}`)
 	att.expect(`\)4> `)
 	att.typ("unwatch\r")
 	att.expect(`stopped watching \S+\r\n`)

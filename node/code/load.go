@@ -76,9 +76,7 @@ func (s *Server) loadSource(src *Source, chain []string) (*LoadResult, error) {
 	if err == nil {
 		if res, err = s.Install(obj); err == nil {
 			res.Fallback = fallback
-			if s.tierUpOn && !s.tierUpOff.Load() && obj.v.tier == Interpreted && fallback == nil {
-				s.tierUp(src, obj.v)
-			}
+			s.TierUpInstalled(src, obj, fallback)
 		}
 	}
 	if mine {

@@ -62,7 +62,7 @@ func (s *Server) PrepareLoading(srcs []*Source) (*Loading, error) {
 			errs = append(errs, err)
 			continue
 		}
-		obj, err := s.Compile(src)
+		obj, _, err := s.CompileTier(src) // a release's prebuilt plugin, if any
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -49,6 +49,14 @@ type Options struct {
 	// cannot build native versions at all (no C compiler, ...) is said
 	// once, and tier-up stops.
 	OnTierUp func(TierUpEvent)
+	// Plugins, if set, finds the prebuilt native version of a source, as
+	// a release ships them: its plugin file, or a *native.Error saying why
+	// the source has none that loads into this binary, or "" and nil for a
+	// source it knows nothing of. A plugin found is loaded whatever Tier
+	// says; a source without one, or whose plugin fails to load, runs
+	// interpreted, and the load says why (LoadResult.Fallback,
+	// ModuleInfo.Fallback, the node's log).
+	Plugins func(src *Source) (string, error)
 }
 
 // Server is a node's code server: it loads modules from Go source, keeps a
@@ -66,6 +74,8 @@ type Server struct {
 	native       *native.Builder
 	tierUpOn     bool
 	onTierUp     func(TierUpEvent)
+	plugins      func(*Source) (string, error)
+	tierSubs     tierSubs            // SubscribeTierUp
 	tiering      sync.WaitGroup      // tier-ups in progress
 	tierUpOff    atomic.Bool         // set when this host turned out unable to build native versions
 	hooked       map[string]*version // plugin file → the version its hooks pin to; guarded by mu
@@ -94,6 +104,7 @@ func New(n *node.Node, opts Options) *Server {
 		native:       opts.Native,
 		tierUpOn:     opts.TierUp && opts.Native != nil,
 		onTierUp:     opts.OnTierUp,
+		plugins:      opts.Plugins,
 		path:         slices.Clone(opts.Path),
 		mods:         make(map[string]*module),
 		loading:      make(map[string]*loadCall),

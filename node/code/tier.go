@@ -58,31 +58,83 @@ func (s *Server) compileNative(ctx context.Context, src *Source, chain []string)
 	if s.native == nil {
 		return nil, ErrNoNative
 	}
-	if err := s.checkName(src); err != nil {
+	v, nsrc, mods, err := s.nativeSource(src, chain)
+	if err != nil {
 		return nil, err
+	}
+	nv, err := s.native.Build(ctx, nsrc)
+	if err != nil {
+		return nil, err
+	}
+	return s.nativeObject(v, nv, mods)
+}
+
+// BuildPlugin builds the plugin of src's native version with the
+// server's native builder, for the host the builder builds for (a
+// release's binary, Options.Host), and returns its file, loading
+// nothing: the checks of CompileNative, the modules src imports as stubs
+// of their current exports. Errors are CompileNative's.
+func (s *Server) BuildPlugin(ctx context.Context, src *Source) (string, error) {
+	if s.native == nil {
+		return "", ErrNoNative
+	}
+	_, nsrc, _, err := s.nativeSource(src, nil)
+	if err != nil {
+		return "", err
+	}
+	return s.native.Compile(ctx, nsrc)
+}
+
+// OpenNative loads src's native version from file, a plugin BuildPlugin
+// built for this binary from the same source (a release's). Errors are
+// CompileNative's; a plugin built for another binary is a *native.Error
+// (native.ErrMismatch).
+func (s *Server) OpenNative(src *Source, file string) (*Object, error) {
+	return s.openNative(src, file, nil)
+}
+
+func (s *Server) openNative(src *Source, file string, chain []string) (*Object, error) {
+	v, _, mods, err := s.nativeSource(src, chain)
+	if err != nil {
+		return nil, err
+	}
+	nv, err := native.Open(src.Name, file)
+	if err != nil {
+		return nil, err
+	}
+	return s.nativeObject(v, nv, mods)
+}
+
+// nativeSource checks src as Compile does and returns its native version
+// to be, the source the native builder builds, and the symbols of the
+// modules it imports, by import path.
+func (s *Server) nativeSource(src *Source, chain []string) (*version, native.Source, map[string]map[string]reflect.Value, error) {
+	var nsrc native.Source
+	if err := s.checkName(src); err != nil {
+		return nil, nsrc, nil, err
 	}
 	fset := token.NewFileSet()
 	p, err := parse(fset, src)
 	if err != nil {
-		return nil, err
+		return nil, nsrc, nil, err
 	}
 	v := &version{name: src.Name, hash: src.Hash, path: src.Path, tier: Native}
 	if v.vsn, err = p.vsn(fset); err != nil {
-		return nil, err
+		return nil, nsrc, nil, err
 	}
 	if v.vsn == "" {
 		v.vsn = src.Hash
 	}
 	if name := managesNode(p); name != "" {
 		// Go would compile it; the interpreter refuses it, and says why.
-		return nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrCompile,
+		return nil, nsrc, nil, &native.Error{Module: p.name, Op: "build", Err: native.ErrCompile,
 			Detail: "node." + name + " manages a node and is not for modules"}
 	}
 	mods, err := s.nativeImports(p, slices.Concat(chain, []string{node.ModuleKey(v.name)}))
 	if err != nil {
-		return nil, err
+		return nil, nsrc, nil, err
 	}
-	nsrc := native.Source{Name: src.Name, Files: make([]native.File, len(src.Files)), Modules: make(map[string]native.Module)}
+	nsrc = native.Source{Name: src.Name, Files: make([]native.File, len(src.Files)), Modules: make(map[string]native.Module)}
 	for i, f := range src.Files {
 		nsrc.Files[i] = native.File{Name: f.Name, Data: f.Data}
 	}
@@ -97,16 +149,19 @@ func (s *Server) compileNative(ctx context.Context, src *Source, chain []string)
 		}
 		nsrc.Modules[ipath] = nm
 	}
-	nv, err := s.native.Build(ctx, nsrc)
-	if err != nil {
-		return nil, err
-	}
+	return v, nsrc, mods, nil
+}
+
+// nativeObject makes v, loaded as nv, an Object: its imports bound to the
+// modules' stubs, its callbacks read, what its code spawns pinned to it.
+func (s *Server) nativeObject(v *version, nv *native.Version, mods map[string]map[string]reflect.Value) (*Object, error) {
 	for ipath, syms := range mods {
 		if err := nv.Bind(ipath, syms); err != nil {
 			return nil, err
 		}
 	}
 	v.funcs, v.other, v.plugin, v.mapped, v.native = nv.Funcs, nv.Other, nv.Path, nv.Mapped, nv
+	var err error
 	if v.cb, err = callbacks(v, nv.Funcs); err != nil {
 		return nil, err
 	}
@@ -153,7 +208,8 @@ func (s *Server) nativeImports(p *parsed, chain []string) (map[string]map[string
 	mods := make(map[string]map[string]reflect.Value)
 	for _, is := range p.imports {
 		ipath, _ := strconv.Unquote(is.Path.Value)
-		if _, std := s.std[ipath]; std || interp.Generic(ipath) || ipath == interp.NodePath || ipath == interp.MigratePath {
+		_, std := s.std[ipath]
+		if _, extra := s.extra[ipath]; std || extra || interp.Generic(ipath) || ipath == interp.NodePath || ipath == interp.MigratePath {
 			continue
 		}
 		if node.ModuleKey(path.Base(ipath)) == node.ModuleKey(p.name) {
@@ -168,25 +224,57 @@ func (s *Server) nativeImports(p *parsed, chain []string) (map[string]map[string
 	return mods, nil
 }
 
-// compileTier compiles src in the server's tier: natively when the server
-// loads native versions, falling back to the interpreter when the version
-// cannot be native. The returned error says why it fell back; the load
-// reports it (LoadResult.Fallback) and logs it, never silently.
+// compileTier compiles src in the server's tier: from its prebuilt plugin
+// when Options.Plugins has one, natively when the server loads native
+// versions, falling back to the interpreter when the version cannot be
+// native. The returned error says why it fell back; the load reports it
+// (LoadResult.Fallback), the version keeps it (ModuleInfo.Fallback) and
+// the node's log says it: never silently.
 func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback error, err error) {
+	obj, nerr := s.compileNativeTier(src, chain)
+	if nerr == nil && obj != nil {
+		return obj, nil, nil
+	}
+	if _, ok := errors.AsType[*native.Error](nerr); nerr != nil && !ok {
+		return nil, nil, nerr
+	}
+	if obj, err = s.compile(src, chain); err != nil || nerr == nil {
+		return obj, nil, err
+	}
+	obj.v.why = nerr.Error()
+	s.node.Logger().Warn("module loaded interpreted", "module", src.Name, "vsn", obj.v.vsn, "reason", nerr.Error())
+	return obj, nerr, nil
+}
+
+// CompileTier compiles src as a load would (LoadSource), installing
+// nothing: its prebuilt plugin (Options.Plugins), or natively in the
+// native tier, or interpreted; fallback says why a version asked to be
+// native is interpreted, as LoadResult.Fallback does. A prepared load of
+// a release (PrepareLoading) compiles so.
+func (s *Server) CompileTier(src *Source) (obj *Object, fallback error, err error) {
+	return s.compileTier(src, nil)
+}
+
+// compileNativeTier returns src's native version if it is asked to be
+// native: its prebuilt plugin, or a native build in the native tier.
+// (nil, nil) when it is not; a *native.Error says why it cannot be.
+func (s *Server) compileNativeTier(src *Source, chain []string) (*Object, error) {
+	if s.plugins != nil {
+		file, err := s.plugins(src)
+		if file != "" {
+			return s.openNative(src, file, chain)
+		}
+		if err != nil {
+			if _, ok := errors.AsType[*native.Error](err); !ok {
+				err = &native.Error{Module: src.Name, Op: "load", Err: native.ErrLoad, Detail: err.Error()}
+			}
+			return nil, err
+		}
+	}
 	if s.tier != Native || s.native == nil {
-		obj, err = s.compile(src, chain)
-		return obj, nil, err
+		return nil, nil
 	}
-	obj, err = s.compileNative(context.Background(), src, chain)
-	if _, ok := errors.AsType[*native.Error](err); !ok {
-		return obj, nil, err
-	}
-	obj, cerr := s.compile(src, chain)
-	if cerr != nil {
-		return nil, nil, cerr
-	}
-	s.node.Logger().Warn("module loaded interpreted", "module", src.Name, "vsn", obj.v.vsn, "reason", err.Error())
-	return obj, err, nil
+	return s.compileNative(context.Background(), src, chain)
 }
 
 // pinNative gives the native version's code the node functions that start

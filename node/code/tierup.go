@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/gexdev/gex/node"
 	"github.com/gexdev/gex/node/code/native"
@@ -14,8 +18,87 @@ import (
 // TierUpEvent tells of a tier-up (Options.TierUp): the module switched to
 // its native version, or Err says why it keeps the interpreted one.
 type TierUpEvent struct {
-	Module ModuleInfo // the version now current
-	Err    error      // nil: the version now runs native
+	Module ModuleInfo    // the version now current
+	Err    error         // nil: the version now runs native
+	Took   time.Duration // from the interpreted load to the switch, or the failure
+}
+
+// String is the event on one line, as a console shows it beside the
+// watcher's reloads:
+//
+//	tier-up: kv "1" runs native (built in 640ms)
+//	tier-up: kv "1" stays interpreted: the state of #PID<0.7.0>: ...
+func (ev TierUpEvent) String() string {
+	vsn := strconv.Quote(ev.Module.Vsn)
+	if len(ev.Module.Vsn) == 32 && strings.Trim(ev.Module.Vsn, "0123456789abcdef") == "" {
+		vsn = strconv.Quote(ev.Module.Vsn[:8] + "…") // a source hash, as the watcher shortens it
+	}
+	if ev.Err == nil {
+		return fmt.Sprintf("tier-up: %s %s runs native (built in %v)", ev.Module.Name, vsn, ev.Took.Round(time.Millisecond))
+	}
+	var lines []string
+	for _, l := range strings.Split(ev.Err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return fmt.Sprintf("tier-up: %s %s stays interpreted: %s", ev.Module.Name, vsn, strings.Join(lines, "; "))
+}
+
+// tierSubs are the subscribers to a Server's tier-ups (SubscribeTierUp).
+// The zero value has none.
+type tierSubs struct {
+	mu   sync.Mutex
+	next int
+	subs map[int]func(TierUpEvent)
+}
+
+// SubscribeTierUp calls f with the end of each tier-up from now on, as
+// Options.OnTierUp is called, but for any number of subscribers (each
+// console session shows them as it shows the watcher's reloads); a host
+// that cannot build native versions at all is told once. f runs on the
+// tier-up's goroutine and must return promptly. cancel ends the
+// subscription.
+func (s *Server) SubscribeTierUp(f func(TierUpEvent)) (cancel func()) {
+	t := &s.tierSubs
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.subs == nil {
+		t.subs = make(map[int]func(TierUpEvent))
+	}
+	id := t.next
+	t.next++
+	t.subs[id] = f
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		delete(t.subs, id)
+	}
+}
+
+// tellTierUp calls the subscribers with ev.
+func (s *Server) tellTierUp(ev TierUpEvent) {
+	t := &s.tierSubs
+	t.mu.Lock()
+	subs := make([]func(TierUpEvent), 0, len(t.subs))
+	for _, f := range t.subs {
+		subs = append(subs, f)
+	}
+	t.mu.Unlock()
+	for _, f := range subs {
+		f(ev)
+	}
+}
+
+// TierUpInstalled starts the tier-up of obj, compiled from src and just
+// installed, when the server tiers up (Options.TierUp) and obj runs
+// interpreted: what a load does after Install, for loads that install
+// by other ways (a batch of the watcher's). fallback is the load's
+// (LoadResult.Fallback): a version that could not be native stays so.
+func (s *Server) TierUpInstalled(src *Source, obj *Object, fallback error) {
+	if s.tierUpOn && !s.tierUpOff.Load() && obj.v.tier == Interpreted && fallback == nil {
+		s.tierUp(src, obj.v)
+	}
 }
 
 // tierUp builds v's source natively, in the background, and switches the
@@ -23,20 +106,23 @@ type TierUpEvent struct {
 // ready. Tier-ups of one Server end before WaitTierUp returns.
 func (s *Server) tierUp(src *Source, v *version) {
 	s.tiering.Add(1)
+	start := time.Now()
 	go func() {
 		defer s.tiering.Done()
 		err := s.switchNative(src, v)
 		if err == errOvertaken {
 			return // another load made v old or gone: nothing to say
 		}
-		ev := TierUpEvent{Err: err}
+		ev := TierUpEvent{Err: err, Module: v.info(), Took: time.Since(start)}
 		if in, ierr := s.Info(v.name); ierr == nil {
 			ev.Module = in
 		}
+		tell := true
 		switch {
 		case hostCannot(err):
 			// Said once: no later load can do better.
-			if s.tierUpOff.CompareAndSwap(false, true) {
+			tell = s.tierUpOff.CompareAndSwap(false, true)
+			if tell {
 				s.node.Logger().Warn("native builds unavailable; modules run interpreted", "reason", err.Error())
 			}
 		case err != nil:
@@ -46,6 +132,9 @@ func (s *Server) tierUp(src *Source, v *version) {
 		}
 		if s.onTierUp != nil {
 			s.onTierUp(ev)
+		}
+		if tell {
+			s.tellTierUp(ev)
 		}
 	}()
 }

@@ -20,6 +20,7 @@ type version struct {
 	path   string
 	loaded atomic.Int64 // Unix nanoseconds, set by Install; Object.Info reads it without the lock
 	tier   Tier
+	why    string          // why a version asked to be native runs interpreted
 	plugin string          // a native version's plugin file
 	mapped int64           // the bytes it maps, never unmapped (golang/go#20461)
 	shadow *version        // the interpreted version a tier-up replaced: its processes are this version's
@@ -47,6 +48,9 @@ type ModuleInfo struct {
 	// Mapped is the memory the module's native versions hold mapped,
 	// purged ones included: a plugin is never unmapped (golang/go#20461).
 	Mapped int64
+	// Fallback says why the version runs interpreted though it was asked
+	// to be native (Options.Tier, Options.Plugins); "" otherwise.
+	Fallback string
 }
 
 func (v *version) info() ModuleInfo {
@@ -59,5 +63,5 @@ func (v *version) info() ModuleInfo {
 	if ns := v.loaded.Load(); ns != 0 {
 		loaded = time.Unix(0, ns)
 	}
-	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: loaded, Exports: exports, Tier: v.tier, Mapped: v.mapped}
+	return ModuleInfo{Name: v.name, Vsn: v.vsn, Hash: v.hash, Path: v.path, Loaded: loaded, Exports: exports, Tier: v.tier, Mapped: v.mapped, Fallback: v.why}
 }

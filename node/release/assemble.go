@@ -9,8 +9,8 @@ import (
 )
 
 // Assemble writes release m into the release root: releases/<vsn>/ with
-// the manifest, the relup (if plan is not nil), the module sources, and
-// the tarball of it all with its .sha256. binary, if not "", is the node
+// the manifest, the relup (if plan is not nil), the module sources, the
+// native versions Build made (in NativeDir), and the tarball of it all with its .sha256. binary, if not "", is the node
 // binary for bin/<name>, which the tarball carries too.
 func Assemble(root string, m *Manifest, srcs []*code.Source, plan *Plan, binary string) error {
 	dir := filepath.Join(root, "releases", m.Version)
@@ -24,6 +24,20 @@ func Assemble(root string, m *Manifest, srcs []*code.Source, plan *Plan, binary 
 		}
 		for _, f := range src.Files {
 			if err := os.WriteFile(filepath.Join(mdir, filepath.Base(f.Name)), f.Data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	for _, mod := range m.Modules {
+		for _, obj := range mod.Native {
+			if obj.built == "" {
+				continue
+			}
+			dst := filepath.Join(dir, filepath.FromSlash(obj.File))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := copyFile(obj.built, dst, 0o644); err != nil {
 				return err
 			}
 		}

@@ -39,8 +39,12 @@ type BuildResult struct {
 // bin/<name>, a node binary built for the project by the go command (a
 // generated main package carrying the interpreter symbols of every
 // package its modules import beyond the standard library and Gex), and
-// releases/<vsn>/ with the manifest, the module sources, the relup when
-// asked, and the tarball with its digest.
+// releases/<vsn>/ with the manifest, the module sources, their native
+// versions (plugins built by the same go command and from the same
+// package versions as bin/<name>, and with an upgrade for the binary of
+// the release upgraded from too), the relup when asked, and the tarball
+// with its digest. A module that cannot be built natively runs
+// interpreted; the output and the manifest say why.
 func Build(o BuildOptions) (*BuildResult, error) {
 	start := time.Now()
 	cfg, err := ReadConfig(o.Project)
@@ -81,6 +85,14 @@ func Build(o BuildOptions) (*BuildResult, error) {
 		return nil, err
 	}
 	if m.Binary, err = builtBinary(bin, m.Binary.Symbols); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "gexrelease-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := buildNative(o.Project, m, srcs, nativeHosts(root, bin, m, from, tmp, o.Out), o.Out); err != nil {
 		return nil, err
 	}
 	if from != nil {

@@ -37,6 +37,21 @@
 // (Assemble, Pack, Verify, Unpack). releases/permanent names the version
 // a restart boots.
 //
+// # Native modules
+//
+// Build compiles every module natively (package native) with the go
+// command and the package versions that built bin/<name>, for that
+// binary, and for an upgrade for the binary of the release it upgrades
+// from as well, which loads them hot: a plugin loads only into the build
+// it was made for (golang/go#27751). The plugins are shipped in
+// releases/<vsn>/native/<HostDir>/ with their digests in the manifest
+// (Module.Native), so the target machine needs no toolchain. A node
+// running the release loads them (Plugins, as code.Options.Plugins) at
+// boot and upgrade; a module that could not be built natively, or whose
+// plugin is corrupt, built for another binary or fails to load, runs
+// interpreted, and the build's output, the manifest, the node's log, i
+// and the upgrade's report say why.
+//
 // # Relups
 //
 // GeneratePlan compares two manifests and writes the plan of an upgrade

@@ -40,6 +40,10 @@ type Module struct {
 	Vsn    string   `json:"vsn"`    // const Vsn, or the MD5 of its source
 	SHA256 string   `json:"sha256"` // of its files' names and contents
 	Files  []string `json:"files"`  // base names, in releases/<vsn>/modules/<name>/
+	// Native are the module's native versions, one per node binary they
+	// load into, or why it has none for a binary and runs interpreted on
+	// it; empty for a release built without them.
+	Native []NativeObject `json:"native,omitempty"`
 }
 
 // Binary is what a release needs of the node binary that runs it. Two

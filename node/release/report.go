@@ -33,6 +33,7 @@ type ModuleReport struct {
 	Name           string
 	FromVsn, ToVsn string
 	Action         string // added, loaded, code changed, deleted
+	Tier           string // how the new version runs: native, or interpreted and why (noteTiers)
 	Killed         []node.PID
 	Err            string
 }
@@ -70,6 +71,9 @@ func (r *Report) Format(w io.Writer) {
 			line += fmt.Sprintf(" (vsn %s -> %s)", m.FromVsn, m.ToVsn)
 		case m.ToVsn != "":
 			line += fmt.Sprintf(" (vsn %s)", m.ToVsn)
+		}
+		if m.Tier != "" {
+			line += ", " + m.Tier
 		}
 		if len(m.Killed) > 0 {
 			line += fmt.Sprintf("; old code purged, killed %v", m.Killed)

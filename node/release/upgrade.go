@@ -230,6 +230,7 @@ func (x *execution) compile(srcs []*code.Source) error {
 		return fmt.Errorf("%w: compile: %w", ErrAborted, err)
 	}
 	x.loading = l
+	x.rep.noteTiers(l.Objects())
 	x.objects = map[string]*code.Object{}
 	for _, o := range l.Objects() {
 		x.objects[o.Info().Name] = o

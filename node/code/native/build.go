@@ -2,6 +2,7 @@ package native
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +39,10 @@ type Options struct {
 	// (readHost). A release sets HostOf(its bin/<name>), built by the same
 	// toolchain from ModuleDir; Open works only in that binary.
 	Host *Host
+	// Env is added to the go command's environment: what the host's build
+	// had that its build information does not record (GOFLAGS=-mod=mod
+	// for a release's, whose build may add requirements to go.mod).
+	Env []string
 }
 
 // Builder builds and loads native module versions for the running binary.
@@ -125,7 +131,7 @@ func (b *Builder) init(module string) error {
 		if b.opts.Host != nil {
 			b.host = *b.opts.Host
 		} else {
-			b.host = readHost()
+			b.host = thisHost()
 		}
 		switch {
 		case runtime.GOOS != "linux" && runtime.GOOS != "darwin" && runtime.GOOS != "freebsd":
@@ -136,7 +142,7 @@ func (b *Builder) init(module string) error {
 		if b.setupErr != nil {
 			return
 		}
-		if b.opts.Go, b.setupErr = goTool("", b.opts.Go); b.setupErr != nil {
+		if b.opts.Go, b.setupErr = goTool("", b.opts.Go, cmp.Or(b.host.Go, runtime.Version())); b.setupErr != nil {
 			return
 		}
 		if b.opts.ModuleDir == "" {
@@ -218,7 +224,7 @@ func (b *Builder) compile(ctx context.Context, key string, src Source) (string, 
 	args = append(args, "./"+pkgRel)
 	cmd := exec.CommandContext(ctx, b.opts.Go, args...)
 	cmd.Dir = b.opts.ModuleDir
-	cmd.Env = append(append(os.Environ(), b.host.Env...), "CGO_ENABLED=1")
+	cmd.Env = append(slices.Concat(os.Environ(), b.opts.Env, b.host.Env), "CGO_ENABLED=1")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

@@ -17,6 +17,12 @@
 // information: a plugin built any other way does not load
 // (golang/go#27751). Nothing is written into the module's tree.
 //
+// A release builds the plugins of its modules this way for another
+// binary, its bin/<name> (Options.Host, HostOf), ships them, and matches
+// them at load by Host.ID, that binary's Go build ID (ThisHost in the
+// running one); the code server opens them with Open, and the target
+// machine needs no toolchain.
+//
 // Plugins are kept in a cache directory, one per key: the hash of the
 // source, the toolchain, the flags and the host binary's build ID. A second
 // build of the same source by the same host opens the cached plugin; the

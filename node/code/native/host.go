@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/buildinfo"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // Host is the build a plugin must match: the running binary's by default,
@@ -24,7 +26,14 @@ type Host struct {
 	Cgo   bool     // linked with cgo, which loading plugins needs
 	ID    string   // the binary's Go build ID (or a hash of it): part of the cache key
 	Mod   string   // its main module's path
+	Go    string   // the toolchain that built it: runtime.Version() of the binary
 }
+
+// ThisHost is the build of the running binary: what a plugin loaded here
+// must have been built for (a release matches its plugins by Host.ID).
+func ThisHost() Host { return thisHost() }
+
+var thisHost = sync.OnceValue(readHost)
 
 // HostOf reads the build of the Go binary at path, for Options.Host.
 func HostOf(path string) (Host, error) {
@@ -62,11 +71,11 @@ func readHost() Host {
 
 // hostFrom reads the settings of a build that plugins must share.
 func hostFrom(bi *debug.BuildInfo, id string) Host {
-	h := Host{ID: id}
+	h := Host{ID: id, Go: runtime.Version()}
 	if bi == nil {
 		return h
 	}
-	h.Mod = bi.Main.Path
+	h.Mod, h.Go = bi.Main.Path, bi.GoVersion
 	for _, s := range bi.Settings {
 		switch boolean, isFlag := hostFlags[s.Key]; {
 		case isFlag && boolean:
@@ -88,7 +97,7 @@ func hostFrom(bi *debug.BuildInfo, id string) Host {
 // plugin must share with the host, and the source.
 func (h Host) key(moduleDir string, src Source) string {
 	sum := sha256.New()
-	for _, s := range []string{runtime.Version(), h.ID, h.Mod, moduleDir, strings.Join(h.Flags, " "), strings.Join(h.Env, " "), src.Name} {
+	for _, s := range []string{h.Go, h.ID, h.Mod, moduleDir, strings.Join(h.Flags, " "), strings.Join(h.Env, " "), src.Name} {
 		io.WriteString(sum, s)
 		sum.Write([]byte{0})
 	}
@@ -114,6 +123,9 @@ var buildIDMarker = []byte("\xff Go build ID: \"")
 // whenever any package linked into it does, or else a hash of the whole
 // file.
 func fileID(path string) string {
+	if id := elfBuildID(path); id != "" {
+		return id
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "unknown"
@@ -134,8 +146,35 @@ func fileID(path string) string {
 	return hex.EncodeToString(sum.Sum(nil))
 }
 
-// goTool returns the go command that built the host, or an *Error.
-func goTool(module, path string) (string, error) {
+// elfBuildID reads the Go build ID from the ELF note the linker writes
+// (.note.go.buildid), wherever the external linker placed it, or "".
+func elfBuildID(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	data, err := sec.Data()
+	if err != nil || len(data) < 12 {
+		return ""
+	}
+	// namesz, descsz, type, then the name ("Go\x00\x00") and the ID,
+	// each padded to 4 bytes.
+	namesz, descsz := f.ByteOrder.Uint32(data[0:]), f.ByteOrder.Uint32(data[4:])
+	off := 12 + (uint64(namesz)+3)&^3
+	if off+uint64(descsz) > uint64(len(data)) {
+		return ""
+	}
+	return string(data[off : off+uint64(descsz)])
+}
+
+// goTool returns the go command that built the host, whose Go version is
+// goVersion, or an *Error.
+func goTool(module, path, goVersion string) (string, error) {
 	if path == "" {
 		var err error
 		if path, err = exec.LookPath("go"); err != nil {
@@ -146,9 +185,9 @@ func goTool(module, path string) (string, error) {
 	if err != nil {
 		return "", &Error{Module: module, Op: "build", Err: ErrToolchain, Detail: path + ": " + err.Error()}
 	}
-	if v := strings.TrimSpace(string(out)); v != runtime.Version() {
+	if v := strings.TrimSpace(string(out)); v != goVersion {
 		return "", &Error{Module: module, Op: "build", Err: ErrToolchain,
-			Detail: path + " is " + v + ", the host was built by " + runtime.Version()}
+			Detail: path + " is " + v + ", the host was built by " + goVersion}
 	}
 	return path, nil
 }

@@ -21,16 +21,24 @@ the release's settings), as distillery's mix release does:
 	_build/ENV/rel/NAME/bin/NAME                 the node binary, built by go build
 	_build/ENV/rel/NAME/releases/VSN/NAME.rel    the manifest: modules, Vsn, SHA-256, start spec
 	_build/ENV/rel/NAME/releases/VSN/modules/    the module sources at this version
+	_build/ENV/rel/NAME/releases/VSN/native/     the modules compiled natively, for bin/NAME
 	_build/ENV/rel/NAME/releases/VSN/NAME.tar.gz the whole release, and its .sha256
 
 The binary carries the interpreter symbols of every package the modules
 import beyond the standard library and Gex (made by yaegi extract), so
-the target machine needs no Go toolchain. Copy the tarball there, extract
-it into an empty directory, and run bin/NAME start.
+the target machine needs no Go toolchain. Every module is also compiled
+as native code (a Go plugin) by the same go command and from the same
+package versions as bin/NAME, which loads it at boot; a module that
+cannot be native runs interpreted, and the output and the manifest say
+why. Native builds need a C compiler (cgo); the first one on a machine
+takes some seconds, later ones under a second each. Copy the tarball
+there, extract it into an empty directory, and run bin/NAME start.
 
 With --upgrade it also writes releases/VSN/relup, the plan of the upgrade
 from the newest older release built here (or --upfrom VSN) and of the
-downgrade back: readable, editable, validated before it runs. --dry-run
+downgrade back: readable, editable, validated before it runs; the
+modules are also compiled natively for the binary of that release, which
+loads them hot. --dry-run
 prints the plan and writes nothing.
 
 node release init writes a commented gex.toml to start from.

@@ -176,7 +176,9 @@ func (rb *relBin) bootVsn(vsn string, logger *slog.Logger) (*node.Node, *code.Se
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	cs := code.New(n, code.Options{Symbols: rb.symbols})
+	// The release's modules run native, from the plugins it ships for
+	// this binary; a module without one runs interpreted, said in the log.
+	cs := code.New(n, code.Options{Symbols: rb.symbols, Plugins: release.Plugins(rb.root, rb.name)})
 	h, err := release.Boot(rb.root, rb.name, vsn, n, cs)
 	if err != nil {
 		n.Stop()
