@@ -18,12 +18,16 @@ import (
 
 // A runner plays a page's steps in a work directory holding a copy of the
 // repository, with the node command on PATH, and compares what each step
-// prints with what the page shows.
+// prints with what the page shows. Shell commands run one after the other
+// in one bash, the reader's terminal (a cd holds for the commands after
+// it); a console runs beside it, on a terminal of its own, and opens in
+// the directory the shell is in.
 type runner struct {
 	t    *testing.T
 	dir  string   // the work directory: the reader's checkout
 	bin  string   // where go install puts the node command
 	env  []string // the environment every command gets
+	sh   *shell   // the reader's terminal, started at the first command
 	cons *console // the open console, if any
 }
 
@@ -80,22 +84,33 @@ func goEnv(t *testing.T, key string) string {
 	return key + "=" + strings.TrimSpace(string(out))
 }
 
-// shell runs one command line with bash, as the reader's shell would.
+// shell runs one command line in the reader's terminal and returns what
+// it printed, stdout and stderr as they interleave.
 func (r *runner) shell(cmdline string) string {
-	cmd := exec.Command("bash", "-c", cmdline)
-	cmd.Dir, cmd.Env = r.dir, r.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if _, exited := err.(*exec.ExitError); !exited {
-			r.t.Fatalf("running %q: %v", cmdline, err)
-		}
+	if r.sh == nil {
+		r.sh = startShell(r.t, r.dir, r.env)
 	}
-	return string(out)
+	return r.sh.run(cmdline)
+}
+
+// cwd is the directory the reader's shell is in: where a console opens.
+func (r *runner) cwd() string {
+	if r.sh == nil {
+		return r.dir
+	}
+	return strings.TrimSpace(r.sh.run("pwd"))
+}
+
+func (r *runner) closeShell() {
+	if r.sh != nil {
+		r.sh.close()
+		r.sh = nil
+	}
 }
 
 func (r *runner) openConsole(s step) *console {
 	cmd := exec.Command("bash", "-c", "exec "+s.input)
-	cmd.Dir, cmd.Env = r.dir, r.env
+	cmd.Dir, cmd.Env = r.cwd(), r.env
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 160})
 	if err != nil {
 		r.t.Fatalf("line %d: starting %q on a terminal: %v", s.line, s.input, err)
@@ -227,6 +242,9 @@ var (
 	clocks = regexp.MustCompile(`\b\d\d:\d\d:\d\d\.\d{3}\b`)
 	osPIDs = regexp.MustCompile(`\(pid \d+\)`)
 	goVsn  = regexp.MustCompile(`\bgo1\.\d+(\.\d+)?\b`)
+	// durations as Go prints them (time.Duration's String): how long a
+	// build took, or how long an upgrade held its processes suspended.
+	durations = regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)\b`)
 )
 
 // clean turns terminal output into the lines a reader sees: escape
@@ -246,13 +264,16 @@ func clean(s string) string {
 }
 
 // mask replaces what differs from run to run and machine to machine with
-// a placeholder: the host name, wall-clock times, OS pids, Go's version.
+// a placeholder: the host name, wall-clock times, OS pids, Go's version,
+// durations. A page shows them as a reader sees them; the test compares
+// the page and the output with both masked.
 func mask(s string) string {
 	if h, err := os.Hostname(); err == nil && h != "" {
 		s = strings.ReplaceAll(s, "@"+h, "@host")
 	}
 	s = clocks.ReplaceAllString(s, "HH:MM:SS.mmm")
 	s = goVsn.ReplaceAllString(s, "go1.N")
+	s = durations.ReplaceAllString(s, "D")
 	return osPIDs.ReplaceAllString(s, "(pid N)")
 }
 
