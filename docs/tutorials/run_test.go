@@ -27,6 +27,7 @@ type runner struct {
 	dir  string   // the work directory: the reader's checkout
 	bin  string   // where go install puts the node command
 	env  []string // the environment every command gets
+	home string   // $HOME, a directory of the page's own
 	sh   *shell   // the reader's terminal, started at the first command
 	cons *console // the open console, if any
 }
@@ -42,7 +43,7 @@ func newRunner(t *testing.T, dir, bin, rundir string) *runner {
 		"GEX_HISTORY=",
 		"GEX_RUNTIME_DIR="+rundir,
 	)
-	return &runner{t: t, dir: dir, bin: bin, env: env}
+	return &runner{t: t, dir: dir, bin: bin, env: env, home: home}
 }
 
 func (r *runner) run(p *page) {
@@ -70,7 +71,7 @@ func (r *runner) run(p *page) {
 			r.cons.await(s)
 			continue
 		}
-		if diff := compare(s.want, got); diff != "" {
+		if diff := compare(s.want, tildeHome(got, r.home)); diff != "" {
 			r.t.Errorf("%s:%d: %s\n%s", p.name, s.line, s.input, diff)
 		}
 	}
@@ -115,7 +116,7 @@ func (r *runner) openConsole(s step) *console {
 	if err != nil {
 		r.t.Fatalf("line %d: starting %q on a terminal: %v", s.line, s.input, err)
 	}
-	c := &console{t: r.t, cmd: cmd, ptmx: ptmx, done: make(chan struct{})}
+	c := &console{t: r.t, cmd: cmd, ptmx: ptmx, home: r.home, done: make(chan struct{})}
 	go c.read()
 	return c
 }
@@ -132,6 +133,7 @@ type console struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	ptmx *os.File
+	home string
 	done chan struct{}
 
 	mu   sync.Mutex
@@ -206,7 +208,7 @@ func (c *console) await(s step) {
 	for {
 		c.mu.Lock()
 		end := c.out.Len()
-		lines := strings.Split(mask(clean(c.out.String()[c.seen:])), "\n")
+		lines := strings.Split(mask(tildeHome(clean(c.out.String()[c.seen:]), c.home)), "\n")
 		c.mu.Unlock()
 		for i := 0; i+len(s.want) <= len(lines); i++ {
 			if linesMatch(s.want, lines[i:i+len(s.want)]) {
@@ -275,6 +277,12 @@ func mask(s string) string {
 	s = goVsn.ReplaceAllString(s, "go1.N")
 	s = durations.ReplaceAllString(s, "D")
 	return osPIDs.ReplaceAllString(s, "(pid N)")
+}
+
+// tildeHome writes paths in the page's $HOME, a temporary directory, as
+// the reader's shell abbreviates them: ~/octochat for $HOME/octochat.
+func tildeHome(s, home string) string {
+	return strings.ReplaceAll(s, home+"/", "~/")
 }
 
 // compare reports how got differs from the lines a page shows, or "". A
