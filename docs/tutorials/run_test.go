@@ -18,12 +18,17 @@ import (
 
 // A runner plays a page's steps in a work directory holding a copy of the
 // repository, with the node command on PATH, and compares what each step
-// prints with what the page shows.
+// prints with what the page shows. Shell commands run one after the other
+// in one bash, the reader's terminal (a cd holds for the commands after
+// it); a console runs beside it, on a terminal of its own, and opens in
+// the directory the shell is in.
 type runner struct {
 	t    *testing.T
 	dir  string   // the work directory: the reader's checkout
 	bin  string   // where go install puts the node command
 	env  []string // the environment every command gets
+	home string   // $HOME, a directory of the page's own
+	sh   *shell   // the reader's terminal, started at the first command
 	cons *console // the open console, if any
 }
 
@@ -38,7 +43,7 @@ func newRunner(t *testing.T, dir, bin, rundir string) *runner {
 		"GEX_HISTORY=",
 		"GEX_RUNTIME_DIR="+rundir,
 	)
-	return &runner{t: t, dir: dir, bin: bin, env: env}
+	return &runner{t: t, dir: dir, bin: bin, env: env, home: home}
 }
 
 func (r *runner) run(p *page) {
@@ -66,7 +71,7 @@ func (r *runner) run(p *page) {
 			r.cons.await(s)
 			continue
 		}
-		if diff := compare(s.want, got); diff != "" {
+		if diff := compare(s.want, tildeHome(got, r.home)); diff != "" {
 			r.t.Errorf("%s:%d: %s\n%s", p.name, s.line, s.input, diff)
 		}
 	}
@@ -80,27 +85,38 @@ func goEnv(t *testing.T, key string) string {
 	return key + "=" + strings.TrimSpace(string(out))
 }
 
-// shell runs one command line with bash, as the reader's shell would.
+// shell runs one command line in the reader's terminal and returns what
+// it printed, stdout and stderr as they interleave.
 func (r *runner) shell(cmdline string) string {
-	cmd := exec.Command("bash", "-c", cmdline)
-	cmd.Dir, cmd.Env = r.dir, r.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if _, exited := err.(*exec.ExitError); !exited {
-			r.t.Fatalf("running %q: %v", cmdline, err)
-		}
+	if r.sh == nil {
+		r.sh = startShell(r.t, r.dir, r.env)
 	}
-	return string(out)
+	return r.sh.run(cmdline)
+}
+
+// cwd is the directory the reader's shell is in: where a console opens.
+func (r *runner) cwd() string {
+	if r.sh == nil {
+		return r.dir
+	}
+	return strings.TrimSpace(r.sh.run("pwd"))
+}
+
+func (r *runner) closeShell() {
+	if r.sh != nil {
+		r.sh.close()
+		r.sh = nil
+	}
 }
 
 func (r *runner) openConsole(s step) *console {
 	cmd := exec.Command("bash", "-c", "exec "+s.input)
-	cmd.Dir, cmd.Env = r.dir, r.env
+	cmd.Dir, cmd.Env = r.cwd(), r.env
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 160})
 	if err != nil {
 		r.t.Fatalf("line %d: starting %q on a terminal: %v", s.line, s.input, err)
 	}
-	c := &console{t: r.t, cmd: cmd, ptmx: ptmx, done: make(chan struct{})}
+	c := &console{t: r.t, cmd: cmd, ptmx: ptmx, home: r.home, done: make(chan struct{})}
 	go c.read()
 	return c
 }
@@ -117,6 +133,7 @@ type console struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	ptmx *os.File
+	home string
 	done chan struct{}
 
 	mu   sync.Mutex
@@ -191,7 +208,7 @@ func (c *console) await(s step) {
 	for {
 		c.mu.Lock()
 		end := c.out.Len()
-		lines := strings.Split(mask(clean(c.out.String()[c.seen:])), "\n")
+		lines := strings.Split(mask(tildeHome(clean(c.out.String()[c.seen:]), c.home)), "\n")
 		c.mu.Unlock()
 		for i := 0; i+len(s.want) <= len(lines); i++ {
 			if linesMatch(s.want, lines[i:i+len(s.want)]) {
@@ -227,6 +244,9 @@ var (
 	clocks = regexp.MustCompile(`\b\d\d:\d\d:\d\d\.\d{3}\b`)
 	osPIDs = regexp.MustCompile(`\(pid \d+\)`)
 	goVsn  = regexp.MustCompile(`\bgo1\.\d+(\.\d+)?\b`)
+	// durations as Go prints them (time.Duration's String): how long a
+	// build took, or how long an upgrade held its processes suspended.
+	durations = regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)\b`)
 )
 
 // clean turns terminal output into the lines a reader sees: escape
@@ -246,14 +266,23 @@ func clean(s string) string {
 }
 
 // mask replaces what differs from run to run and machine to machine with
-// a placeholder: the host name, wall-clock times, OS pids, Go's version.
+// a placeholder: the host name, wall-clock times, OS pids, Go's version,
+// durations. A page shows them as a reader sees them; the test compares
+// the page and the output with both masked.
 func mask(s string) string {
 	if h, err := os.Hostname(); err == nil && h != "" {
 		s = strings.ReplaceAll(s, "@"+h, "@host")
 	}
 	s = clocks.ReplaceAllString(s, "HH:MM:SS.mmm")
 	s = goVsn.ReplaceAllString(s, "go1.N")
+	s = durations.ReplaceAllString(s, "D")
 	return osPIDs.ReplaceAllString(s, "(pid N)")
+}
+
+// tildeHome writes paths in the page's $HOME, a temporary directory, as
+// the reader's shell abbreviates them: ~/octochat for $HOME/octochat.
+func tildeHome(s, home string) string {
+	return strings.ReplaceAll(s, home+"/", "~/")
 }
 
 // compare reports how got differs from the lines a page shows, or "". A

@@ -37,7 +37,7 @@ func TestTutorials(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := newRunner(t, dir, bin, rundir)
-			t.Cleanup(func() { stopNodes(r); os.RemoveAll(rundir) })
+			t.Cleanup(func() { stopNodes(r); r.closeShell(); os.RemoveAll(rundir) })
 			r.run(p)
 		})
 	}
