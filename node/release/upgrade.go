@@ -173,7 +173,11 @@ func (x *execution) run(srcs []*code.Source) error {
 		x.rep.failProcs(procs, err)
 		return fmt.Errorf("%w: %w", ErrAborted, err)
 	}
-	x.loading.Switch()
+	if err := x.loading.Switch(false); err != nil { // prepared above: not out of order
+		batch.AbortResume()
+		x.loading.Discard()
+		return fmt.Errorf("%w: %w", ErrAborted, err)
+	}
 	batch.CommitResume()
 	loaded, _ := x.loading.Commit()
 	x.h.cs.SetPath([]string{filepath.Join(x.h.dir(x.to.Version), ModulesDir)})
