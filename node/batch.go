@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -31,10 +32,12 @@ type finishReq struct {
 	resume bool
 }
 
-// change is a migrated state waiting for Commit.
+// change is a migrated state waiting for Commit. A server holds it by
+// value: a batch of 10k processes would allocate 10k of them otherwise.
 type change struct {
 	state any
 	vsn   string
+	ok    bool // a change is prepared
 }
 
 // SuspendAll suspends every process in pids and returns them as a Batch.
@@ -69,23 +72,36 @@ func (b *Batch) PIDs() []PID {
 // module, with the module's current CodeChange(oldVsn, state, extra). It
 // fails if any process fails; states are not changed until Commit.
 func (b *Batch) Prepare(module, oldVsn string, extra any) error {
-	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
+	return b.prepare(codeChange{module: module, oldVsn: oldVsn, extra: extra})
+}
+
+// prepare sends c to every process of the batch that runs c.module.
+func (b *Batch) prepare(c codeChange) error {
+	var req any = &prepareReq{change: c} // boxed once, not per process
 	return b.each(sysPrepare, func(p *process) any {
-		if module != "" && !SameModule(p.module, module) {
+		if c.module != "" && !SameModule(p.module, c.module) {
 			return nil
 		}
 		return req
 	})
 }
 
+// The finish requests, boxed once.
+var (
+	commitReq       any = &finishReq{commit: true}
+	abortReq        any = &finishReq{}
+	commitResumeReq any = &finishReq{commit: true, resume: true}
+	abortResumeReq  any = &finishReq{resume: true}
+)
+
 // Commit installs every prepared state.
 func (b *Batch) Commit() error {
-	return b.each(sysFinish, func(*process) any { return finishReq{commit: true} })
+	return b.each(sysFinish, func(*process) any { return commitReq })
 }
 
 // Abort drops every prepared state; the processes keep their old state.
 func (b *Batch) Abort() error {
-	return b.each(sysFinish, func(*process) any { return finishReq{} })
+	return b.each(sysFinish, func(*process) any { return abortReq })
 }
 
 // Resume resumes every process of the batch.
@@ -106,46 +122,83 @@ func (n *Node) ChangeCodeAll(pids []PID, module, oldVsn string, extra any) error
 		}
 		b.procs = append(b.procs, p)
 	}
-	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
-	err := b.each(sysPrepare, func(*process) any { return prepareReq{change: req.change} })
-	ferr := b.each(sysFinish, func(*process) any { return finishReq{commit: err == nil, resume: true} })
+	var req any = &prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
+	err := b.each(sysPrepare, func(*process) any { return req })
+	fin := commitResumeReq
+	if err != nil {
+		fin = abortResumeReq
+	}
+	ferr := b.each(sysFinish, func(*process) any { return fin })
 	return errors.Join(err, ferr)
 }
 
 // each sends op with arg(p) to every process, then collects the answers;
 // a nil arg skips the process for ops that need one. Idle processes are
-// served on the batch's own goroutines, one per processor, so a batch of
-// 100k processes does not start 100k goroutines.
+// served on the batch's own goroutines, one per processor and each over a
+// run of the batch, so a batch of 100k processes does not start 100k
+// goroutines; the answer of a process served so is taken at once, and
+// only the others are waited for.
 func (b *Batch) each(op sysOp, arg func(*process) any) error {
-	calls := make([]*call, len(b.procs))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(b.procs)/256))
-	if workers == 1 {
-		for i, p := range b.procs {
-			calls[i] = b.send(p, op, arg)
+	n := len(b.procs)
+	waiting := make([]*call, n) // sent, not answered yet
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/256))
+	failed := make([][]failure, workers)
+	run := func(w, from, to int) {
+		for i := from; i < to; i++ {
+			c := b.send(b.procs[i], op, arg)
+			if c == nil {
+				continue
+			}
+			select {
+			case r := <-c.ch:
+				b.n.calls.put(c)
+				if r.err != nil {
+					failed[w] = append(failed[w], failure{i, r.err})
+				}
+			default:
+				waiting[i] = c
+			}
 		}
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers && workers > 1; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(b.procs); i += workers {
-				calls[i] = b.send(b.procs[i], op, arg)
-			}
-		}()
+	if workers == 1 {
+		run(0, 0, n)
+	} else {
+		var wg sync.WaitGroup
+		per := (n + workers - 1) / workers
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(w, w*per, min(n, (w+1)*per))
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	deadline := time.Now().Add(b.timeout)
-	var errs []error
-	for i, c := range calls {
+	fails := slices.Concat(failed...)
+	for i, c := range waiting {
 		if c == nil {
 			continue
 		}
 		if _, err := b.n.await(c, max(time.Until(deadline), time.Millisecond)); err != nil {
-			errs = append(errs, &CallError{Op: "batch", Dest: b.procs[i].pid, Err: err})
+			fails = append(fails, failure{i, err})
 		}
 	}
+	if len(fails) == 0 {
+		return nil
+	}
+	slices.SortFunc(fails, func(a, b failure) int { return a.i - b.i })
+	errs := make([]error, len(fails))
+	for k, f := range fails {
+		errs[k] = &CallError{Op: "batch", Dest: b.procs[f.i].pid, Err: f.err}
+	}
 	return errors.Join(errs...)
+}
+
+// failure is the error of the batch's process i.
+type failure struct {
+	i   int
+	err error
 }
 
 func (b *Batch) send(p *process, op sysOp, arg func(*process) any) *call {
@@ -165,25 +218,25 @@ func (b *Batch) send(p *process, op sysOp, arg func(*process) any) *call {
 
 // prepare suspends the server and migrates its state without keeping it.
 func (p *process) prepare(e envelope) {
-	req := e.msg.(prepareReq)
+	req := e.msg.(*prepareReq)
 	p.setSuspended(true)
 	next, vsn, err := p.migrate(req.change)
 	if err != nil {
 		e.call.fail(err)
 		return
 	}
-	p.srv.prepared = &change{state: next, vsn: vsn}
+	p.srv.prepared = change{state: next, vsn: vsn, ok: true}
 	e.call.reply(nil)
 }
 
 // finishChange commits or drops a prepared change and, if asked, resumes.
 func (p *process) finishChange(e envelope) {
-	req := e.msg.(finishReq)
-	if c := p.srv.prepared; c != nil && req.commit {
+	req := e.msg.(*finishReq)
+	if c := p.srv.prepared; c.ok && req.commit {
 		p.srv.state, p.srv.vsn = c.state, c.vsn
 		p.setVsn(c.vsn)
 	}
-	p.srv.prepared = nil
+	p.srv.prepared = change{}
 	if req.resume {
 		p.setSuspended(false)
 	}

@@ -26,40 +26,47 @@ func (n *Node) NewBatch(pids []PID, timeout time.Duration) *Batch {
 // process is suspended first, in the same message. A process that does not
 // answer within the batch's timeout fails it.
 func (b *Batch) PrepareWith(cb *Callbacks, module, oldVsn string, extra any) error {
-	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra, cb: cb}}
-	return b.each(sysPrepare, func(p *process) any {
-		if module != "" && !SameModule(p.module, module) {
-			return nil
-		}
-		return req
-	})
+	return b.prepare(codeChange{module: module, oldVsn: oldVsn, extra: extra, cb: cb})
 }
 
 // CommitResume installs every prepared state and resumes every process of
 // the batch that was prepared.
 func (b *Batch) CommitResume() error {
-	return b.each(sysFinish, func(*process) any { return finishReq{commit: true, resume: true} })
+	return b.each(sysFinish, func(*process) any { return commitResumeReq })
 }
 
 // AbortResume drops every prepared state and resumes.
 func (b *Batch) AbortResume() error {
-	return b.each(sysFinish, func(*process) any { return finishReq{resume: true} })
+	return b.each(sysFinish, func(*process) any { return abortResumeReq })
 }
 
-// ServersOf describes the GenServers whose module match accepts, in no
-// particular order: the processes a release upgrade of those modules suspends. Only
-// PID, Name, Kind, Module and Vsn are filled in: the rest of Processes's
-// description costs milliseconds for 10k processes.
-func (n *Node) ServersOf(match func(module string) bool) []ProcessInfo {
-	out := make([]ProcessInfo, 0, n.count.Load())
+// BatchOf returns a batch of the GenServers whose module match accepts,
+// without suspending them, as NewBatch: the processes a release upgrade of
+// those modules suspends, found in one pass over the node's processes.
+func (n *Node) BatchOf(match func(module string) bool, timeout time.Duration) *Batch {
+	b := &Batch{n: n, timeout: timeout}
 	n.procs.Range(func(_, v any) bool {
 		p := v.(*process)
 		p.mu.Lock()
-		if p.kind == serverProc && match(p.module) {
-			out = append(out, ProcessInfo{PID: p.pid, Name: p.name, Kind: "genserver", Module: p.module, Vsn: p.vsn})
-		}
+		ok := p.kind == serverProc && !p.dead && match(p.module)
 		p.mu.Unlock()
+		if ok {
+			b.procs = append(b.procs, p)
+		}
 		return true
 	})
+	return b
+}
+
+// Servers describes the processes of the batch, in the batch's order.
+// Only PID, Name, Kind, Module and Vsn are filled in: the rest of
+// Processes's description costs milliseconds for 10k processes.
+func (b *Batch) Servers() []ProcessInfo {
+	out := make([]ProcessInfo, len(b.procs))
+	for i, p := range b.procs {
+		p.mu.Lock()
+		out[i] = ProcessInfo{PID: p.pid, Name: p.name, Kind: "genserver", Module: p.module, Vsn: p.vsn}
+		p.mu.Unlock()
+	}
 	return out
 }

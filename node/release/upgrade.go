@@ -158,14 +158,12 @@ func (x *execution) run(srcs []*code.Source) error {
 	if err := x.compile(srcs); err != nil {
 		return err
 	}
-	pids, procs := x.affected()
+	batch, procs := x.affected()
 	if x.opts.Check {
 		defer x.loading.Discard()
 		return x.rehearse(procs)
 	}
 	suspendStart := time.Now()
-	batch := x.h.n.NewBatch(pids, x.from.suspendTimeout())
-	procs = inBatch(procs, batch)
 	if err := x.migrate(batch); err != nil {
 		batch.AbortResume()
 		x.loading.Discard()
@@ -188,16 +186,6 @@ func (x *execution) run(srcs []*code.Source) error {
 	}
 	x.finish()
 	return nil
-}
-
-// inBatch keeps the processes of procs that are in b: those alive when
-// it was made.
-func inBatch(procs []ProcReport, b *node.Batch) []ProcReport {
-	in := make(map[node.PID]bool, len(procs))
-	for _, pid := range b.PIDs() {
-		in[pid] = true
-	}
-	return slices.DeleteFunc(procs, func(p ProcReport) bool { return !in[p.PID] })
 }
 
 // compile compiles every module the step loads or adds, before anything
@@ -241,16 +229,15 @@ func (x *execution) compile(srcs []*code.Source) error {
 	return nil
 }
 
-// affected returns the processes running the modules the step suspends.
-func (x *execution) affected() ([]node.PID, []ProcReport) {
+// affected returns, as a batch not suspended yet, the processes running
+// the modules the step suspends, and their reports to fill in.
+func (x *execution) affected() (*node.Batch, []ProcReport) {
 	mods := map[string]bool{}
 	for _, a := range x.ops(OpSuspend) {
 		mods[node.ModuleKey(a[0])] = true
 	}
-	var pids []node.PID
-	var procs []ProcReport
 	if len(mods) == 0 {
-		return nil, nil
+		return x.h.n.NewBatch(nil, x.from.suspendTimeout()), nil
 	}
 	seen := map[string]bool{} // by the module name as processes spell it: most spell it alike
 	match := func(m string) bool {
@@ -261,11 +248,13 @@ func (x *execution) affected() ([]node.PID, []ProcReport) {
 		}
 		return ok
 	}
-	for _, sv := range x.h.n.ServersOf(match) {
-		pids = append(pids, sv.PID)
-		procs = append(procs, ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module})
+	b := x.h.n.BatchOf(match, x.from.suspendTimeout())
+	servers := b.Servers()
+	procs := make([]ProcReport, len(servers))
+	for i, sv := range servers {
+		procs[i] = ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module}
 	}
-	return pids, procs
+	return b, procs
 }
 
 // migrate suspends the processes of every module the step suspends and
