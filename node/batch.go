@@ -78,8 +78,9 @@ func (b *Batch) Prepare(module, oldVsn string, extra any) error {
 // prepare sends c to every process of the batch that runs c.module.
 func (b *Batch) prepare(c codeChange) error {
 	var req any = &prepareReq{change: c} // boxed once, not per process
+	key := ModuleKey(c.module)
 	return b.each(sysPrepare, func(p *process) any {
-		if c.module != "" && !SameModule(p.module, c.module) {
+		if c.module != "" && p.module != c.module && ModuleKey(p.module) != key {
 			return nil
 		}
 		return req
@@ -133,11 +134,11 @@ func (n *Node) ChangeCodeAll(pids []PID, module, oldVsn string, extra any) error
 }
 
 // each sends op with arg(p) to every process, then collects the answers;
-// a nil arg skips the process for ops that need one. Idle processes are
-// served on the batch's own goroutines, one per processor and each over a
-// run of the batch, so a batch of 100k processes does not start 100k
-// goroutines; the answer of a process served so is taken at once, and
-// only the others are waited for.
+// a nil arg skips the process for ops that need one. An idle process is
+// served on the batch's own goroutine, directly, with no message or call
+// record; the goroutines are one per processor, each over a run of the
+// batch, so a batch of 100k processes does not start 100k goroutines. Only
+// the processes that were busy are sent a message and waited for.
 func (b *Batch) each(op sysOp, arg func(*process) any) error {
 	n := len(b.procs)
 	waiting := make([]*call, n) // sent, not answered yet
@@ -145,19 +146,20 @@ func (b *Batch) each(op sysOp, arg func(*process) any) error {
 	failed := make([][]failure, workers)
 	run := func(w, from, to int) {
 		for i := from; i < to; i++ {
-			c := b.send(b.procs[i], op, arg)
-			if c == nil {
+			p := b.procs[i]
+			a := arg(p)
+			if a == nil && (op == sysPrepare || op == sysFinish) {
 				continue
 			}
-			select {
-			case r := <-c.ch:
-				b.n.calls.put(c)
-				if r.err != nil {
-					failed[w] = append(failed[w], failure{i, r.err})
+			if p.claim(true) {
+				if err := p.runBatchOp(op, a); err != nil {
+					failed[w] = append(failed[w], failure{i, err})
 				}
-			default:
-				waiting[i] = c
+				continue
 			}
+			c := b.n.calls.get()
+			p.deliver(envelope{kind: kindSys, sys: op, msg: a, call: c})
+			waiting[i] = c
 		}
 	}
 	if workers == 1 {
@@ -201,46 +203,54 @@ type failure struct {
 	err error
 }
 
-func (b *Batch) send(p *process, op sysOp, arg func(*process) any) *call {
-	a := arg(p)
-	if a == nil && (op == sysPrepare || op == sysFinish) {
-		return nil
+// runBatchOp serves a batch's op with arg a on the calling goroutine,
+// which claimed p, as p's own goroutine would serve the message (sys.go),
+// and hands p back.
+func (p *process) runBatchOp(op sysOp, a any) error {
+	var err error
+	switch op {
+	case sysPrepare:
+		prev := p.n.swapRunning(p) // CodeChange runs as p: Self, Spawn, ...
+		err = p.prepare(a.(*prepareReq))
+		p.n.restoreRunning(prev)
+	case sysFinish:
+		p.finishChange(a.(*finishReq))
+	case sysSuspend:
+		p.setSuspended(true)
+	case sysResume:
+		p.setSuspended(false)
 	}
-	c := b.n.calls.get()
-	e := envelope{kind: kindSys, sys: op, msg: a, call: c}
-	if p.claim(true) {
-		p.runHere(e)
-	} else {
-		p.deliver(e)
-	}
-	return c
+	p.handBack()
+	return err
 }
 
 // prepare suspends the server and migrates its state without keeping it.
-func (p *process) prepare(e envelope) {
-	req := e.msg.(*prepareReq)
+func (p *process) prepare(req *prepareReq) error {
 	p.setSuspended(true)
-	next, vsn, err := p.migrate(req.change)
+	next, vsn, err := p.codeChange(req.change)
 	if err != nil {
-		e.call.fail(err)
-		return
+		return err
 	}
 	p.srv.prepared = change{state: next, vsn: vsn, ok: true}
-	e.call.reply(nil)
+	return nil
 }
 
 // finishChange commits or drops a prepared change and, if asked, resumes.
-func (p *process) finishChange(e envelope) {
-	req := e.msg.(*finishReq)
-	if c := p.srv.prepared; c.ok && req.commit {
+func (p *process) finishChange(req *finishReq) {
+	c := p.srv.prepared
+	commit := c.ok && req.commit
+	if commit {
 		p.srv.state, p.srv.vsn = c.state, c.vsn
-		p.setVsn(c.vsn)
 	}
 	p.srv.prepared = change{}
-	if req.resume {
-		p.setSuspended(false)
+	p.mu.Lock()
+	if commit {
+		p.vsn = c.vsn
 	}
-	e.call.reply(nil)
+	if req.resume {
+		p.suspended = false
+	}
+	p.mu.Unlock()
 }
 
 func (b *Batch) String() string { return fmt.Sprintf("batch of %d processes", len(b.procs)) }
