@@ -59,6 +59,9 @@ func (n *Node) SuspendAll(pids []PID, timeout time.Duration) (*Batch, error) {
 	return b, nil
 }
 
+// Len returns how many processes the batch has.
+func (b *Batch) Len() int { return len(b.procs) }
+
 // PIDs returns the processes of the batch.
 func (b *Batch) PIDs() []PID {
 	out := make([]PID, len(b.procs))

@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -18,7 +19,7 @@ func TestPrepareWith(t *testing.T) {
 	a, _ := n.StartServer(mod, 1)
 	b, _ := n.StartServer(mod, 2)
 	n.Spawn(func(*Proc) {}) // not a server
-	servers := n.BatchOf(func(m string) bool { return m == "doubler" }, n.timeout).Servers()
+	servers := slices.Collect(n.BatchOf(func(m string) bool { return m == "doubler" }, n.timeout).Servers())
 	if len(servers) != 2 || servers[0].PID != a && servers[1].PID != a {
 		t.Fatalf("BatchOf: %v", servers)
 	}

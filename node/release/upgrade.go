@@ -249,10 +249,9 @@ func (x *execution) affected() (*node.Batch, []ProcReport) {
 		return ok
 	}
 	b := x.h.n.BatchOf(match, x.from.suspendTimeout())
-	servers := b.Servers()
-	procs := make([]ProcReport, len(servers))
-	for i, sv := range servers {
-		procs[i] = ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module}
+	procs := make([]ProcReport, 0, b.Len())
+	for sv := range b.Servers() {
+		procs = append(procs, ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module})
 	}
 	return b, procs
 }
