@@ -49,11 +49,9 @@ func (b *Batch) AbortResume() error {
 func (n *Node) BatchOf(match func(module string) bool, timeout time.Duration) *Batch {
 	b := &Batch{n: n, timeout: timeout, procs: make([]*process, 0, n.count.Load())}
 	n.procs.Range(func(_, v any) bool {
-		p := v.(*process)
-		p.mu.Lock()
-		ok := p.kind == serverProc && !p.dead && match(p.module)
-		p.mu.Unlock()
-		if ok {
+		// A process's kind and a server's module are set before it is
+		// admitted and never change: read without its lock.
+		if p := v.(*process); p.kind == serverProc && match(p.module) {
 			b.procs = append(b.procs, p)
 		}
 		return true
