@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -31,10 +32,12 @@ type finishReq struct {
 	resume bool
 }
 
-// change is a migrated state waiting for Commit.
+// change is a migrated state waiting for Commit. A server holds it by
+// value: a batch of 10k processes would allocate 10k of them otherwise.
 type change struct {
 	state any
 	vsn   string
+	ok    bool // a change is prepared
 }
 
 // SuspendAll suspends every process in pids and returns them as a Batch.
@@ -56,6 +59,9 @@ func (n *Node) SuspendAll(pids []PID, timeout time.Duration) (*Batch, error) {
 	return b, nil
 }
 
+// Len returns how many processes the batch has.
+func (b *Batch) Len() int { return len(b.procs) }
+
 // PIDs returns the processes of the batch.
 func (b *Batch) PIDs() []PID {
 	out := make([]PID, len(b.procs))
@@ -69,23 +75,37 @@ func (b *Batch) PIDs() []PID {
 // module, with the module's current CodeChange(oldVsn, state, extra). It
 // fails if any process fails; states are not changed until Commit.
 func (b *Batch) Prepare(module, oldVsn string, extra any) error {
-	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
+	return b.prepare(codeChange{module: module, oldVsn: oldVsn, extra: extra})
+}
+
+// prepare sends c to every process of the batch that runs c.module.
+func (b *Batch) prepare(c codeChange) error {
+	var req any = &prepareReq{change: c} // boxed once, not per process
+	key := ModuleKey(c.module)
 	return b.each(sysPrepare, func(p *process) any {
-		if module != "" && !SameModule(p.module, module) {
+		if c.module != "" && p.module != c.module && ModuleKey(p.module) != key {
 			return nil
 		}
 		return req
 	})
 }
 
+// The finish requests, boxed once.
+var (
+	commitReq       any = &finishReq{commit: true}
+	abortReq        any = &finishReq{}
+	commitResumeReq any = &finishReq{commit: true, resume: true}
+	abortResumeReq  any = &finishReq{resume: true}
+)
+
 // Commit installs every prepared state.
 func (b *Batch) Commit() error {
-	return b.each(sysFinish, func(*process) any { return finishReq{commit: true} })
+	return b.each(sysFinish, func(*process) any { return commitReq })
 }
 
 // Abort drops every prepared state; the processes keep their old state.
 func (b *Batch) Abort() error {
-	return b.each(sysFinish, func(*process) any { return finishReq{} })
+	return b.each(sysFinish, func(*process) any { return abortReq })
 }
 
 // Resume resumes every process of the batch.
@@ -106,88 +126,134 @@ func (n *Node) ChangeCodeAll(pids []PID, module, oldVsn string, extra any) error
 		}
 		b.procs = append(b.procs, p)
 	}
-	req := prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
-	err := b.each(sysPrepare, func(*process) any { return prepareReq{change: req.change} })
-	ferr := b.each(sysFinish, func(*process) any { return finishReq{commit: err == nil, resume: true} })
+	var req any = &prepareReq{change: codeChange{module: module, oldVsn: oldVsn, extra: extra}}
+	err := b.each(sysPrepare, func(*process) any { return req })
+	fin := commitResumeReq
+	if err != nil {
+		fin = abortResumeReq
+	}
+	ferr := b.each(sysFinish, func(*process) any { return fin })
 	return errors.Join(err, ferr)
 }
 
 // each sends op with arg(p) to every process, then collects the answers;
-// a nil arg skips the process for ops that need one. Idle processes are
-// served on the batch's own goroutines, one per processor, so a batch of
-// 100k processes does not start 100k goroutines.
+// a nil arg skips the process for ops that need one. An idle process is
+// served on the batch's own goroutine, directly, with no message or call
+// record; the goroutines are one per processor, each over a run of the
+// batch, so a batch of 100k processes does not start 100k goroutines. Only
+// the processes that were busy are sent a message and waited for.
 func (b *Batch) each(op sysOp, arg func(*process) any) error {
-	calls := make([]*call, len(b.procs))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(b.procs)/256))
-	if workers == 1 {
-		for i, p := range b.procs {
-			calls[i] = b.send(p, op, arg)
+	n := len(b.procs)
+	waiting := make([]*call, n) // sent, not answered yet
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/256))
+	failed := make([][]failure, workers)
+	run := func(w, from, to int) {
+		for i := from; i < to; i++ {
+			p := b.procs[i]
+			a := arg(p)
+			if a == nil && (op == sysPrepare || op == sysFinish) {
+				continue
+			}
+			if p.claim(true) {
+				if err := p.runBatchOp(op, a); err != nil {
+					failed[w] = append(failed[w], failure{i, err})
+				}
+				continue
+			}
+			c := b.n.calls.get()
+			p.deliver(envelope{kind: kindSys, sys: op, msg: a, call: c})
+			waiting[i] = c
 		}
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers && workers > 1; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(b.procs); i += workers {
-				calls[i] = b.send(b.procs[i], op, arg)
-			}
-		}()
+	if workers == 1 {
+		run(0, 0, n)
+	} else {
+		var wg sync.WaitGroup
+		per := (n + workers - 1) / workers
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(w, w*per, min(n, (w+1)*per))
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	deadline := time.Now().Add(b.timeout)
-	var errs []error
-	for i, c := range calls {
+	fails := slices.Concat(failed...)
+	for i, c := range waiting {
 		if c == nil {
 			continue
 		}
 		if _, err := b.n.await(c, max(time.Until(deadline), time.Millisecond)); err != nil {
-			errs = append(errs, &CallError{Op: "batch", Dest: b.procs[i].pid, Err: err})
+			fails = append(fails, failure{i, err})
 		}
+	}
+	if len(fails) == 0 {
+		return nil
+	}
+	slices.SortFunc(fails, func(a, b failure) int { return a.i - b.i })
+	errs := make([]error, len(fails))
+	for k, f := range fails {
+		errs[k] = &CallError{Op: "batch", Dest: b.procs[f.i].pid, Err: f.err}
 	}
 	return errors.Join(errs...)
 }
 
-func (b *Batch) send(p *process, op sysOp, arg func(*process) any) *call {
-	a := arg(p)
-	if a == nil && (op == sysPrepare || op == sysFinish) {
-		return nil
+// failure is the error of the batch's process i.
+type failure struct {
+	i   int
+	err error
+}
+
+// runBatchOp serves a batch's op with arg a on the calling goroutine,
+// which claimed p, as p's own goroutine would serve the message (sys.go),
+// and hands p back.
+func (p *process) runBatchOp(op sysOp, a any) error {
+	var err error
+	switch op {
+	case sysPrepare:
+		prev := p.n.swapRunning(p) // CodeChange runs as p: Self, Spawn, ...
+		err = p.prepare(a.(*prepareReq))
+		p.n.restoreRunning(prev)
+	case sysFinish:
+		p.finishChange(a.(*finishReq))
+	case sysSuspend:
+		p.setSuspended(true)
+	case sysResume:
+		p.setSuspended(false)
 	}
-	c := b.n.calls.get()
-	e := envelope{kind: kindSys, sys: op, msg: a, call: c}
-	if p.claim(true) {
-		p.runHere(e)
-	} else {
-		p.deliver(e)
-	}
-	return c
+	p.handBack()
+	return err
 }
 
 // prepare suspends the server and migrates its state without keeping it.
-func (p *process) prepare(e envelope) {
-	req := e.msg.(prepareReq)
+func (p *process) prepare(req *prepareReq) error {
 	p.setSuspended(true)
-	next, vsn, err := p.migrate(req.change)
+	next, vsn, err := p.codeChange(req.change)
 	if err != nil {
-		e.call.fail(err)
-		return
+		return err
 	}
-	p.srv.prepared = &change{state: next, vsn: vsn}
-	e.call.reply(nil)
+	p.srv.prepared = change{state: next, vsn: vsn, ok: true}
+	return nil
 }
 
 // finishChange commits or drops a prepared change and, if asked, resumes.
-func (p *process) finishChange(e envelope) {
-	req := e.msg.(finishReq)
-	if c := p.srv.prepared; c != nil && req.commit {
+func (p *process) finishChange(req *finishReq) {
+	c := p.srv.prepared
+	commit := c.ok && req.commit
+	if commit {
 		p.srv.state, p.srv.vsn = c.state, c.vsn
-		p.setVsn(c.vsn)
 	}
-	p.srv.prepared = nil
+	p.srv.prepared = change{}
+	p.mu.Lock()
+	if commit {
+		p.vsn = c.vsn
+	}
 	if req.resume {
-		p.setSuspended(false)
+		p.suspended = false
 	}
-	e.call.reply(nil)
+	p.mu.Unlock()
 }
 
 func (b *Batch) String() string { return fmt.Sprintf("batch of %d processes", len(b.procs)) }

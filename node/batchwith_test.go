@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -18,9 +19,9 @@ func TestPrepareWith(t *testing.T) {
 	a, _ := n.StartServer(mod, 1)
 	b, _ := n.StartServer(mod, 2)
 	n.Spawn(func(*Proc) {}) // not a server
-	servers := n.ServersOf(func(m string) bool { return m == "doubler" })
+	servers := slices.Collect(n.BatchOf(func(m string) bool { return m == "doubler" }, n.timeout).Servers())
 	if len(servers) != 2 || servers[0].PID != a && servers[1].PID != a {
-		t.Fatalf("ServersOf: %v", servers)
+		t.Fatalf("BatchOf: %v", servers)
 	}
 	double := &Callbacks{Vsn: "2", CodeChange: func(old string, st any, _ any) (any, error) { return st.(int) * 2, nil }}
 	batch := n.NewBatch([]PID{a, b}, n.timeout)

@@ -220,6 +220,12 @@ func (p *process) runHere(e envelope) {
 	prev := p.n.swapRunning(p)
 	p.dispatch(e)
 	p.n.restoreRunning(prev)
+	p.handBack()
+}
+
+// handBack ends a claim: p goes to a new goroutine if messages arrived
+// meanwhile, else it is idle again.
+func (p *process) handBack() {
 	p.mu.Lock()
 	if !p.dead && p.runnable() {
 		p.mu.Unlock()

@@ -13,8 +13,8 @@ import (
 type server struct {
 	mod      Module
 	state    any
-	vsn      string  // the version whose Init or CodeChange shaped state
-	prepared *change // a code change prepared by a batch, not yet committed
+	vsn      string // the version whose Init or CodeChange shaped state
+	prepared change // a code change prepared by a batch, not yet committed
 	debug    *debugInfo
 	stats    Stats
 }

@@ -198,9 +198,10 @@ func (p *process) handleSys(e envelope) {
 	case sysChangeCode:
 		e.call.answerErr(p.changeCode(e.msg.(codeChange)))
 	case sysPrepare:
-		p.prepare(e)
+		e.call.answerErr(p.prepare(e.msg.(*prepareReq)))
 	case sysFinish:
-		p.finishChange(e)
+		p.finishChange(e.msg.(*finishReq))
+		e.call.reply(nil)
 	case sysTrace, sysLog, sysGetLog:
 		p.handleDebug(e)
 	default:
@@ -311,6 +312,12 @@ func (p *process) migrate(req codeChange) (state any, vsn string, err error) {
 	if !suspended {
 		return nil, "", fmt.Errorf("%w (call sys.Suspend first)", ErrNotSuspended)
 	}
+	return p.codeChange(req)
+}
+
+// codeChange runs req's CodeChange, or the current version's, on the
+// state of the suspended server, and returns the new state.
+func (p *process) codeChange(req codeChange) (state any, vsn string, err error) {
 	if req.module != "" && !SameModule(req.module, p.srv.mod.Name()) {
 		return nil, "", fmt.Errorf("the process runs module %s, not %s", p.srv.mod.Name(), req.module)
 	}

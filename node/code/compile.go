@@ -24,6 +24,11 @@ type Object struct {
 // Info describes the compiled version.
 func (o *Object) Info() ModuleInfo { return o.v.info() }
 
+// Callbacks returns the GenServer callbacks of the compiled version, so
+// that a release can run its CodeChange on live states before the version
+// is current.
+func (o *Object) Callbacks() *node.Callbacks { return o.v.cb }
+
 // Compile compiles src in an interpreter of its own. The module's package
 // vars are initialized and its init functions run; nothing else changes
 // until Install, and a failure leaves no trace. Errors are CompileErrors
@@ -35,7 +40,7 @@ func (s *Server) compile(src *Source, chain []string) (*Object, error) {
 	return s.compileWith(src, chain, nil)
 }
 
-// compileIn compiles src as one module of a CompileAll batch b.
+// compileIn compiles src as one module of a PrepareLoading batch b.
 func (s *Server) compileIn(src *Source, b batch) (*Object, error) { return s.compileWith(src, nil, b) }
 
 func (s *Server) compileWith(src *Source, chain []string, b batch) (*Object, error) {

@@ -29,6 +29,14 @@
 // Purge, SoftPurge, Delete, IsLoaded, Which, AllLoaded and ModifiedModules
 // behave as in Erlang's code module.
 //
+// Several modules load as one, all or none, with a Loading (loading.go):
+// PrepareLoading compiles the set before anything changes, each importer
+// against the set's new exports; Switch makes them all current; Commit
+// purges what they pushed out, or Revert puts it back. The file watcher and
+// the release handler both load this way, with the processes of the set
+// suspended around Switch and their migrated states installed before
+// Commit (or dropped, with Revert).
+//
 // # What modules see
 //
 // A module imports the standard library, "github.com/gexdev/gex/node",

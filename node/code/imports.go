@@ -70,8 +70,13 @@ func (s *Server) resolveImport(u *uses, ipath string, v *version, chain []string
 		return fmt.Errorf("module %s imports itself", v.name)
 	}
 	if syms, name, ok := v.batch.symbols(path.Base(ipath)); ok {
-		u.exports[ipath+"/"+name] = syms // compiled in the same CompileAll
+		u.exports[ipath+"/"+name] = syms // compiled in the same PrepareLoading
 		return nil
+	}
+	if v.batch != nil && !s.IsLoaded(path.Base(ipath)) {
+		return fmt.Errorf("import %q: module %s is not loaded: a set of modules loads all or none, "+
+			"so it does not load %s from the code path; add it to the set or load it first",
+			ipath, path.Base(ipath), path.Base(ipath))
 	}
 	syms, name, err := s.moduleSymbols(path.Base(ipath), chain)
 	if err != nil {

@@ -71,7 +71,7 @@ func (s *Server) loadSource(src *Source, chain []string) (*LoadResult, error) {
 		c = s.beginLoad(key)
 	}
 	s.mu.Unlock()
-	obj, fallback, err := s.compileTier(src, chain)
+	obj, fallback, err := s.compileTier(src, chain, func() (*Object, error) { return s.compile(src, chain) })
 	var res *LoadResult
 	if err == nil {
 		if res, err = s.Install(obj); err == nil {

@@ -136,3 +136,19 @@ func hashFiles(files []File) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Vsn returns the module's version as the code server will name it: the
+// literal of its const Vsn, else the hash of its source. It does not
+// compile the module.
+func (src *Source) Vsn() (string, error) {
+	fset := token.NewFileSet()
+	p, err := parse(fset, src)
+	if err != nil {
+		return "", err
+	}
+	v, err := p.vsn(fset)
+	if err != nil || v != "" {
+		return v, err
+	}
+	return src.Hash, nil
+}

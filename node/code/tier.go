@@ -226,11 +226,12 @@ func (s *Server) nativeImports(p *parsed, chain []string) (map[string]map[string
 
 // compileTier compiles src in the server's tier: from its prebuilt plugin
 // when Options.Plugins has one, natively when the server loads native
-// versions, falling back to the interpreter when the version cannot be
-// native. The returned error says why it fell back; the load reports it
+// versions, else, or when the version cannot be native, with interpreted
+// (the interpreter, alone or in a batch). The returned fallback says why
+// a version asked to be native is interpreted; the load reports it
 // (LoadResult.Fallback), the version keeps it (ModuleInfo.Fallback) and
 // the node's log says it: never silently.
-func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback error, err error) {
+func (s *Server) compileTier(src *Source, chain []string, interpreted func() (*Object, error)) (obj *Object, fallback error, err error) {
 	obj, nerr := s.compileNativeTier(src, chain)
 	if nerr == nil && obj != nil {
 		return obj, nil, nil
@@ -238,7 +239,7 @@ func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback
 	if _, ok := errors.AsType[*native.Error](nerr); nerr != nil && !ok {
 		return nil, nil, nerr
 	}
-	if obj, err = s.compile(src, chain); err != nil || nerr == nil {
+	if obj, err = interpreted(); err != nil || nerr == nil {
 		return obj, nil, err
 	}
 	obj.v.why = nerr.Error()
@@ -249,10 +250,9 @@ func (s *Server) compileTier(src *Source, chain []string) (obj *Object, fallback
 // CompileTier compiles src as a load would (LoadSource), installing
 // nothing: its prebuilt plugin (Options.Plugins), or natively in the
 // native tier, or interpreted; fallback says why a version asked to be
-// native is interpreted, as LoadResult.Fallback does. A prepared load of
-// a release (PrepareLoading) compiles so.
+// native is interpreted, as LoadResult.Fallback does.
 func (s *Server) CompileTier(src *Source) (obj *Object, fallback error, err error) {
-	return s.compileTier(src, nil)
+	return s.compileTier(src, nil, func() (*Object, error) { return s.compile(src, nil) })
 }
 
 // compileNativeTier returns src's native version if it is asked to be

@@ -31,7 +31,7 @@ type version struct {
 	cb     *node.Callbacks          // converted once: the runtime calls them for every message
 	pins   pins                     // processes spawned by this version's code
 	purged atomic.Bool              // set when the version is dropped: what it spawns dies
-	batch  batch                    // while compiling in CompileAll: the modules compiled with it
+	batch  batch                    // while compiling in PrepareLoading: the modules compiled with it
 }
 
 // ModuleInfo describes a loaded module version.

@@ -3,6 +3,7 @@ package migrate
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"unsafe"
 )
@@ -14,6 +15,11 @@ var ErrShape = errors.New("state is neither a struct nor a map with string keys"
 // with string keys, as a new map[string]any. Struct fields are named as in
 // source; nested values are not copied.
 func ToMap(state any) (map[string]any, error) {
+	if m, ok := state.(map[string]any); ok && m != nil {
+		// The common state, copied without reflection: a release's
+		// CodeChange runs this once per process it migrates.
+		return maps.Clone(m), nil
+	}
 	v := reflect.ValueOf(state)
 	if s, ok := structOf(v); ok {
 		return structToMap(s), nil

@@ -275,3 +275,47 @@ func TestBootModulesImportingEachOther(t *testing.T) {
 		t.Fatalf("alpha.Hi() = %q", got)
 	}
 }
+
+// TestUpgradeAddsAnImportedModule: 0.2.0 adds module bonus, which the
+// changed demoserver imports. The upgrade compiles both as one set, so
+// demoserver compiles against bonus though bonus is not loaded before the
+// switch; the downgrade deletes bonus again.
+func TestUpgradeAddsAnImportedModule(t *testing.T) {
+	p := newProject(t)
+	m1 := p.release("0.1.0", nil, nil, map[string]string{"demoserver": demo("1", "")})
+	v2 := strings.Replace(demo("2", up2+"\nfunc Bonus() int { return bonus.Rate() }\n"), "import (", "import (\n\t\"bonus\"", 1)
+	p.release("0.2.0", m1, nil, map[string]string{
+		"demoserver": v2,
+		"bonus":      "package bonus\n\nfunc Rate() int { return 7 }\n",
+	})
+	h, n := p.boot("0.1.0")
+	pid := startDemo(t, h, map[string]any{"name": "blackode", "money": 10})
+
+	rep, err := h.Upgrade("0.2.0", Options{})
+	if err != nil {
+		t.Fatalf("upgrade 0.2.0: %v\n%s", err, rep)
+	}
+	f, err := h.cs.Func("demoserver", "Bonus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.(func() int)(); got != 7 {
+		t.Fatalf("demoserver.Bonus() = %d after the upgrade, want 7", got)
+	}
+	if got := getState(t, n, pid); got["salary"] != 10 {
+		t.Fatalf("state after 0.2.0: %v", got)
+	}
+	if !strings.Contains(rep.String(), "bonus") {
+		t.Fatalf("report lacks the added module:\n%s", rep)
+	}
+
+	if rep, err := h.Downgrade("0.1.0", Options{}); err != nil {
+		t.Fatalf("downgrade 0.1.0: %v\n%s", err, rep)
+	}
+	if h.cs.IsLoaded("bonus") {
+		t.Fatal("bonus still loaded after the downgrade to 0.1.0")
+	}
+	if got := getState(t, n, pid); got["money"] != 10 {
+		t.Fatalf("state after the downgrade: %v", got)
+	}
+}

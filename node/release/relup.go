@@ -225,12 +225,24 @@ func sameOwn(a, b *ChildSpec) bool {
 	return sameSpec(&x, &y)
 }
 
-// sameSpec compares specs as the manifest writes them: one read back from
-// JSON holds float64 where one fresh from gex.toml holds int64.
+// sameSpec compares specs in the form a manifest holds them: one read back
+// from JSON holds float64 where one fresh from gex.toml holds int64, so
+// both go through JSON and back before they are compared (an integer
+// beyond 2^53 is the float64 it reads back as, on both sides).
 func sameSpec(a, b *ChildSpec) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
+	return bytes.Equal(manifestForm(a), manifestForm(b))
+}
+
+// manifestForm returns c as a manifest written and read back gives it,
+// encoded.
+func manifestForm(c *ChildSpec) []byte {
+	x, _ := json.Marshal(c)
+	var back ChildSpec
+	if json.Unmarshal(x, &back) != nil {
+		return x
+	}
+	y, _ := json.Marshal(&back)
+	return y
 }
 
 // supervisors lists the supervisor specs of a tree, parents first.

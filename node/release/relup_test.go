@@ -2,6 +2,7 @@ package release
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,67 @@ func TestPlanSpecReadBack(t *testing.T) {
 	}
 	for _, in := range GeneratePlan(back, fresh).Up[0].Instrs {
 		t.Errorf("an unchanged spec gave %s", in)
+	}
+}
+
+// TestPlanIntArgsReadBack: children whose args hold integers, as
+// examples/octochat's listener (args = [4040, "octochat_connections"]) and
+// examples/hotcode's account (money = 100), are unchanged both ways
+// between a manifest read back and the same gex.toml, and so is an integer
+// a float64 cannot hold. A changed integer is still a changed child.
+func TestPlanIntArgsReadBack(t *testing.T) {
+	spec := func(port int) string {
+		return fmt.Sprintf(`
+[[release]]
+name = "octochat"
+version = "0.1.0"
+modules = ["lib/chat"]
+
+[release.start]
+id = "octochat_sup"
+strategy = "one_for_one"
+
+[[release.start.children]]
+id = "listener"
+module = "chat"
+function = "Listen"
+args = [%d, "octochat_connections"]
+
+[[release.start.children]]
+id = "account"
+module = "demoserver"
+function = "StartLink"
+args = [{ name = "blackode", money = 100, big = 9007199254740993 }]
+`, port)
+	}
+	start := func(text string) *ChildSpec {
+		c, err := ParseConfig("gex.toml", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _, _ := c.Release("octochat", "")
+		return r.Start
+	}
+	file := t.TempDir() + "/octochat.rel"
+	writeFile(t, file, string(manifest("0.1.0", start(spec(4040))).Marshal()))
+	back, err := ReadManifest(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := back.Start.Children[0].Args[0].(float64); !ok {
+		t.Fatalf("read back, the port is %T: the test no longer compares float64 with int64", back.Start.Children[0].Args[0])
+	}
+	plan := GeneratePlan(back, manifest("0.2.0", start(spec(4040))))
+	for _, st := range append(plan.Up, plan.Down...) {
+		for _, in := range st.Instrs {
+			t.Errorf("an unchanged spec gave %s", in)
+		}
+	}
+	plan = GeneratePlan(back, manifest("0.2.0", start(spec(4041))))
+	want := Instr{Op: OpChangeChild, Args: []string{"octochat_sup", "listener"}}
+	for _, st := range append(plan.Up, plan.Down...) {
+		if len(st.Instrs) != 1 || st.Instrs[0].String() != want.String() {
+			t.Errorf("port 4040 -> 4041 gave %v, want %s alone", st.Instrs, want)
+		}
 	}
 }

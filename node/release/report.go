@@ -155,7 +155,7 @@ func (r *Report) okProcs(procs []ProcReport) {
 	r.Procs = procs
 }
 
-func (r *Report) noteKilled(lr code.LoadResult) {
+func (r *Report) noteKilled(lr *code.LoadResult) {
 	for i := range r.Modules {
 		if r.Modules[i].Name == lr.Module.Name {
 			r.Modules[i].Killed = lr.Killed

@@ -158,14 +158,12 @@ func (x *execution) run(srcs []*code.Source) error {
 	if err := x.compile(srcs); err != nil {
 		return err
 	}
-	pids, procs := x.affected()
+	batch, procs := x.affected()
 	if x.opts.Check {
 		defer x.loading.Discard()
 		return x.rehearse(procs)
 	}
 	suspendStart := time.Now()
-	batch := x.h.n.NewBatch(pids, x.from.suspendTimeout())
-	procs = inBatch(procs, batch)
 	if err := x.migrate(batch); err != nil {
 		batch.AbortResume()
 		x.loading.Discard()
@@ -173,7 +171,11 @@ func (x *execution) run(srcs []*code.Source) error {
 		x.rep.failProcs(procs, err)
 		return fmt.Errorf("%w: %w", ErrAborted, err)
 	}
-	x.loading.Switch()
+	if err := x.loading.Switch(false); err != nil { // prepared above: not out of order
+		batch.AbortResume()
+		x.loading.Discard()
+		return fmt.Errorf("%w: %w", ErrAborted, err)
+	}
 	batch.CommitResume()
 	loaded, _ := x.loading.Commit()
 	x.h.cs.SetPath([]string{filepath.Join(x.h.dir(x.to.Version), ModulesDir)})
@@ -184,16 +186,6 @@ func (x *execution) run(srcs []*code.Source) error {
 	}
 	x.finish()
 	return nil
-}
-
-// inBatch keeps the processes of procs that are in b: those alive when
-// it was made.
-func inBatch(procs []ProcReport, b *node.Batch) []ProcReport {
-	in := make(map[node.PID]bool, len(procs))
-	for _, pid := range b.PIDs() {
-		in[pid] = true
-	}
-	return slices.DeleteFunc(procs, func(p ProcReport) bool { return !in[p.PID] })
 }
 
 // compile compiles every module the step loads or adds, before anything
@@ -238,16 +230,15 @@ func (x *execution) compile(srcs []*code.Source) error {
 	return nil
 }
 
-// affected returns the processes running the modules the step suspends.
-func (x *execution) affected() ([]node.PID, []ProcReport) {
+// affected returns, as a batch not suspended yet, the processes running
+// the modules the step suspends, and their reports to fill in.
+func (x *execution) affected() (*node.Batch, []ProcReport) {
 	mods := map[string]bool{}
 	for _, a := range x.ops(OpSuspend) {
 		mods[node.ModuleKey(a[0])] = true
 	}
-	var pids []node.PID
-	var procs []ProcReport
 	if len(mods) == 0 {
-		return nil, nil
+		return x.h.n.NewBatch(nil, x.from.suspendTimeout()), nil
 	}
 	seen := map[string]bool{} // by the module name as processes spell it: most spell it alike
 	match := func(m string) bool {
@@ -258,11 +249,12 @@ func (x *execution) affected() ([]node.PID, []ProcReport) {
 		}
 		return ok
 	}
-	for _, sv := range x.h.n.ServersOf(match) {
-		pids = append(pids, sv.PID)
+	b := x.h.n.BatchOf(match, x.from.suspendTimeout())
+	procs := make([]ProcReport, 0, b.Len())
+	for sv := range b.Servers() {
 		procs = append(procs, ProcReport{PID: sv.PID, Name: sv.Name, Module: sv.Module})
 	}
-	return pids, procs
+	return b, procs
 }
 
 // migrate suspends the processes of every module the step suspends and

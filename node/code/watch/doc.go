@@ -22,7 +22,7 @@
 // done and waits for the next event.
 //
 // A burst that changes several modules loads them all or none
-// (code.Server CompileAll and InstallAll). A compile error keeps the
+// (code.Server.PrepareLoading). A compile error keeps the
 // current versions running and is reported with file:line:col.
 //
 // # State

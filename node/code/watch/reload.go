@@ -159,42 +159,42 @@ func (w *Watcher) load(ts []target, soft bool) Event {
 		ev.Modules[i] = Module{Name: t.info.Name, Path: t.info.Path, OldVsn: t.info.Vsn}
 	}
 	w.census(ev.Modules)
-	objs, err := w.compile(ts)
+	l, err := w.compile(ts)
 	if err != nil {
 		return failed(ev, CompileFailed, err)
 	}
-	for i, o := range objs {
+	for i, o := range l.Objects() {
 		ev.Modules[i].Vsn = o.Info().Vsn
 	}
 	var mig *migration
 	if w.opts.Mode == Migrate {
 		if mig, err = w.suspend(ev.Modules); err != nil {
-			w.cs.Discard(objs...)
+			l.Discard()
 			ev = failed(ev, MigrateFailed, err)
 			markFailed(ev.Modules, err)
 			return ev
 		}
 	}
-	sw, err := w.cs.InstallAll(objs, soft)
-	if err != nil {
+	if err := l.Switch(soft); err != nil {
 		mig.resume()
-		w.cs.Discard(objs...)
+		l.Discard()
 		if lingering(ev.Modules, err) {
 			return failed(ev, Held, nil)
 		}
 		return failed(ev, CompileFailed, err)
 	}
 	if err := mig.prepare(); err != nil {
-		uerr := sw.Undo()
+		rerr := l.Revert()
 		mig.abort()
-		ev = failed(ev, MigrateFailed, errors.Join(err, uerr))
+		ev = failed(ev, MigrateFailed, errors.Join(err, rerr))
 		markFailed(ev.Modules, err)
 		return ev
 	}
 	if err := mig.commit(); err != nil {
 		w.warn("migrating servers", err) // the states are in; a resume failed
 	}
-	for i, r := range sw.Commit() {
+	res, _ := l.Commit() // switched above: Commit cannot be out of order
+	for i, r := range res {
 		m := &ev.Modules[i]
 		if r.Purged != nil {
 			m.PurgedVsn = r.Purged.Vsn
@@ -208,7 +208,7 @@ func (w *Watcher) load(ts []target, soft bool) Event {
 
 // compile compiles every target, or reports every error: the sources
 // that could not be read and those that do not compile.
-func (w *Watcher) compile(ts []target) ([]*code.Object, error) {
+func (w *Watcher) compile(ts []target) (*code.Loading, error) {
 	var errs []error
 	var srcs []*code.Source
 	for _, t := range ts {
@@ -218,12 +218,14 @@ func (w *Watcher) compile(ts []target) ([]*code.Object, error) {
 			srcs = append(srcs, t.src)
 		}
 	}
-	objs, err := w.cs.CompileAll(srcs)
+	l, err := w.cs.PrepareLoading(srcs)
 	if err != nil || len(errs) > 0 {
-		w.cs.Discard(objs...)
+		if l != nil {
+			l.Discard()
+		}
 		return nil, errors.Join(append(errs, err)...)
 	}
-	return objs, nil
+	return l, nil
 }
 
 // census records the processes running each module: its GenServers, with
@@ -273,7 +275,7 @@ func failed(ev Event, o Outcome, err error) Event {
 	return ev
 }
 
-// lingering records, from InstallAll's refusal err, the processes each
+// lingering records, from a soft Switch's refusal err, the processes each
 // module's load would kill, and reports whether that was the refusal.
 func lingering(mods []Module, err error) bool {
 	found := false
