@@ -247,6 +247,9 @@ var (
 	// durations as Go prints them (time.Duration's String): how long a
 	// build took, or how long an upgrade held its processes suspended.
 	durations = regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)\b`)
+	// the Go build ID of a release binary, which native plugins are built
+	// for: it changes with every build of the binary.
+	buildIDs = regexp.MustCompile(`\b(build |native/)[0-9a-f]{12}\b`)
 )
 
 // clean turns terminal output into the lines a reader sees: escape
@@ -267,7 +270,7 @@ func clean(s string) string {
 
 // mask replaces what differs from run to run and machine to machine with
 // a placeholder: the host name, wall-clock times, OS pids, Go's version,
-// durations. A page shows them as a reader sees them; the test compares
+// durations, build IDs. A page shows them as a reader sees them; the test compares
 // the page and the output with both masked.
 func mask(s string) string {
 	if h, err := os.Hostname(); err == nil && h != "" {
@@ -276,6 +279,7 @@ func mask(s string) string {
 	s = clocks.ReplaceAllString(s, "HH:MM:SS.mmm")
 	s = goVsn.ReplaceAllString(s, "go1.N")
 	s = durations.ReplaceAllString(s, "D")
+	s = buildIDs.ReplaceAllString(s, "${1}ID")
 	return osPIDs.ReplaceAllString(s, "(pid N)")
 }
 
