@@ -1,6 +1,8 @@
 package code
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/gexdev/gex/node"
@@ -36,6 +38,9 @@ func (p *pins) live(n *node.Node) []node.PID {
 	for pid := range p.pids {
 		out = append(out, pid)
 	}
+	// In the order they were spawned, so that what a purge says it killed
+	// reads the same each time.
+	slices.SortFunc(out, func(a, b node.PID) int { return cmp.Compare(a.ID(), b.ID()) })
 	return out
 }
 
