@@ -28,7 +28,7 @@ func (r *relTest) upgradeLive(t *testing.T) {
 			t.Fatalf("upgrade said, without %q:\n%s", want, out)
 		}
 	}
-	if !regexp.MustCompile(`1 processes suspended for \S+; took \S+`).MatchString(out) {
+	if !regexp.MustCompile(`1 process suspended for \S+; took \S+`).MatchString(out) {
 		t.Fatalf("upgrade did not tell the suspension:\n%s", out)
 	}
 	if got := r.mustBin("eval", `:sys.get_state "boss"`); !strings.Contains(got, `"salary": 700000`) || strings.Contains(got, "money") {

@@ -103,7 +103,7 @@ func (r *Report) Format(w io.Writer) {
 		fmt.Fprintln(w, line)
 	}
 	for outcome, n := range counts {
-		fmt.Fprintf(w, "  ... and %d more processes %s\n", n, outcome)
+		fmt.Fprintf(w, "  ... and %s %s\n", plural(n, "more process", "more processes"), outcome)
 	}
 	for _, c := range r.Children {
 		line := fmt.Sprintf("  %s %s %s", c.Op, c.Supervisor, c.ID)
@@ -113,7 +113,7 @@ func (r *Report) Format(w io.Writer) {
 		fmt.Fprintln(w, line)
 	}
 	if !r.Check {
-		fmt.Fprintf(w, "  %d processes suspended for %v; took %v\n", len(r.Procs), r.Suspended.Round(time.Microsecond), r.Took.Round(time.Microsecond))
+		fmt.Fprintf(w, "  %s suspended for %v; took %v\n", plural(len(r.Procs), "process", "processes"), r.Suspended.Round(time.Microsecond), r.Took.Round(time.Microsecond))
 	}
 	if r.Permanent {
 		fmt.Fprintf(w, "  %s is permanent\n", r.To)
@@ -203,4 +203,12 @@ func (r *Report) String() string {
 	var b strings.Builder
 	r.Format(&b)
 	return b.String()
+}
+
+// plural is n with the noun that agrees with it: "1 process", "2 processes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
