@@ -106,7 +106,8 @@ func (r *Report) Format(w io.Writer) {
 		fmt.Fprintf(w, "  ... and %s %s\n", plural(n, "more process", "more processes"), outcome)
 	}
 	for _, c := range r.Children {
-		line := fmt.Sprintf("  %s %s %s", c.Op, c.Supervisor, c.ID)
+		line := strings.TrimSpace(fmt.Sprintf("  %s %s %s", c.Op, c.Supervisor, c.ID))
+		line = "  " + line
 		if c.Err != "" {
 			line += ": " + c.Err
 		}

@@ -355,10 +355,17 @@ func (x *execution) finish() {
 	for _, in := range x.step.Instrs {
 		var err error
 		sup, id := "", ""
-		if len(in.Args) == 2 {
+		switch len(in.Args) {
+		case 2:
 			sup, id = in.Args[0], in.Args[1]
+		case 1:
+			sup = in.Args[0]
 		}
 		switch in.Op {
+		case OpStopTree:
+			err = x.h.n.StopServer(node.Name(sup), node.Shutdown)
+		case OpStartTree:
+			_, err = x.h.start.startTree(x.to.Start)
 		case OpStopChild:
 			err = x.stopChild(sup, id)
 		case OpChangeChild:
