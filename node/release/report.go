@@ -19,7 +19,8 @@ type Report struct {
 	Release   string
 	From, To  string
 	Up        bool
-	Check     bool // a rehearsal: nothing changed
+	Check     bool     // a rehearsal: nothing changed
+	Edited    []string // files of releases/<vsn>/ edited by hand, kept over the tarball's
 	Modules   []ModuleReport
 	Procs     []ProcReport
 	Children  []ChildReport
@@ -64,6 +65,13 @@ func (r *Report) Format(w io.Writer) {
 		verb = "check of " + verb
 	}
 	fmt.Fprintf(w, "%s of %s %s -> %s\n", verb, r.Release, r.From, r.To)
+	for _, f := range r.Edited {
+		if f == RelupFile {
+			fmt.Fprintf(w, "  %s: edited by hand, validated\n", f)
+		} else {
+			fmt.Fprintf(w, "  %s: edited by hand, kept\n", f)
+		}
+	}
 	for _, m := range r.Modules {
 		line := fmt.Sprintf("  module %-16s %s", m.Name, m.Action)
 		switch {
