@@ -83,3 +83,42 @@ func TestUnpackMissing(t *testing.T) {
 		t.Fatalf("edited %v", edited)
 	}
 }
+
+// TestRepack: an edited relup is packed again, validated first; only the
+// newest release, whose binary bin/ holds, is repacked.
+func TestRepack(t *testing.T) {
+	p := newProject(t)
+	m1 := p.release("0.1.0", nil, nil, map[string]string{"demoserver": demo("1", "")})
+	p.release("0.2.0", m1, nil, map[string]string{"demoserver": demo("2", up2)})
+	var out strings.Builder
+	if err := Repack(p.root, p.name, "0.1.0", &out); !errors.Is(err, ErrNoRelease) || !strings.Contains(err.Error(), "only the newest release built, 0.2.0") {
+		t.Fatalf("repack of an older release: %v", err)
+	}
+	relup := p.file("0.2.0", RelupFile)
+	good, _ := os.ReadFile(relup)
+	writeFile(t, relup, strings.Replace(string(good), "  resume demoserver\n", "", 1))
+	if err := Repack(p.root, p.name, "0.2.0", &out); !errors.Is(err, ErrBadPlan) {
+		t.Fatalf("repack of a broken relup: %v", err)
+	}
+	writeFile(t, relup, string(good)+"\n")
+	if err := Repack(p.root, p.name, "0.2.0", &out); err != nil {
+		t.Fatal(err)
+	}
+	tarball := p.file("0.2.0", TarballFile(p.name))
+	names, err := Verify(tarball)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, ".tar.gz") || strings.HasSuffix(n, ".sha256") {
+			t.Fatalf("the repacked tarball holds %s", n)
+		}
+	}
+	os.Remove(relup)
+	if _, err := UnpackMissing(tarball, p.root, "releases/0.2.0/"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(relup); string(b) != string(good)+"\n" {
+		t.Fatalf("the repacked relup:\n%s", b)
+	}
+}
