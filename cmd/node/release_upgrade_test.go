@@ -28,7 +28,7 @@ func (r *relTest) upgradeLive(t *testing.T) {
 			t.Fatalf("upgrade said, without %q:\n%s", want, out)
 		}
 	}
-	if !regexp.MustCompile(`1 processes suspended for \S+; took \S+`).MatchString(out) {
+	if !regexp.MustCompile(`1 process suspended for \S+; took \S+`).MatchString(out) {
 		t.Fatalf("upgrade did not tell the suspension:\n%s", out)
 	}
 	if got := r.mustBin("eval", `:sys.get_state "boss"`); !strings.Contains(got, `"salary": 700000`) || strings.Contains(got, "money") {
@@ -46,8 +46,15 @@ func (r *relTest) upgradeLive(t *testing.T) {
 	if _, errOut, status := r.bin("upgrade", "0.2.0"); status != 1 || !strings.Contains(errOut, "is the one running") {
 		t.Fatalf("a second upgrade to 0.2.0: %d %q", status, errOut)
 	}
-	if _, errOut, status := r.bin("upgrade", "9.9.9"); status != 1 || !strings.Contains(errOut, "no hotcode.tar.gz nor hotcode.rel") {
+	if _, errOut, status := r.bin("upgrade", "9.9.9"); status != 1 || !strings.HasPrefix(errOut, "hotcode upgrade: ") || !strings.Contains(errOut, "no hotcode.tar.gz nor hotcode.rel") {
 		t.Fatalf("upgrade to a version not there: %d %q", status, errOut)
+	}
+	// The release binary names itself in every command's errors.
+	if _, errOut, status := r.bin("eval"); status != 2 || errOut != "hotcode eval: want 1 arguments, got 0\nRun 'hotcode eval --help' for usage.\n" {
+		t.Fatalf("bin/hotcode eval without an expression: %d %q", status, errOut)
+	}
+	if _, errOut, status := r.bin("downgrade", "--bogus", "0.1.0"); status != 2 || !strings.HasSuffix(errOut, "Run 'hotcode downgrade --help' for usage.\n") {
+		t.Fatalf("bin/hotcode downgrade --bogus: %d %q", status, errOut)
 	}
 
 	out = r.mustBin("downgrade", "0.1.0")

@@ -24,6 +24,9 @@ type BuildOptions struct {
 	UpFrom  string
 	// DryRun prints what would be built, and the relup, writing nothing.
 	DryRun bool
+	// Repack, a version, builds nothing: it validates that release's relup,
+	// edited by hand, and packs its tarball again (see Repack).
+	Repack string
 	Out    io.Writer // progress and the plan
 }
 
@@ -54,6 +57,10 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	rc, env, err := cfg.Release(o.Name, o.Env)
 	if err != nil {
 		return nil, err
+	}
+	if o.Repack != "" {
+		root := filepath.Join(o.Project, "_build", env, "rel", rc.Name)
+		return &BuildResult{Root: root}, Repack(root, rc.Name, o.Repack, o.Out)
 	}
 	fmt.Fprintf(o.Out, "Building release %s:%s using environment %s\n", rc.Name, rc.Version, env)
 	m, srcs, err := NewManifest(o.Project, rc, env)

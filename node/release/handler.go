@@ -99,17 +99,20 @@ func (h *Handler) unpacked(vsn string) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %q is not a version", ErrNoRelease, vsn)
 	}
 	if !exists(filepath.Join(h.dir(vsn), ManifestFile(h.name))) {
-		return h.unpack(vsn)
+		m, _, err := h.unpack(vsn)
+		return m, err
 	}
 	return h.readManifest(vsn)
 }
 
-// unpack returns the manifest of release vsn, verifying and unpacking its
-// tarball first when one is there. Only releases/<vsn>/ is unpacked: the
-// binary in bin/ is the one running.
-func (h *Handler) unpack(vsn string) (*Manifest, error) {
+// unpack returns the manifest of release vsn, verifying its tarball
+// first when one is there and unpacking what of releases/<vsn>/ is
+// missing: files already there win over the tarball's, so that a relup
+// edited where it runs is the one used (edited names those that differ
+// from the tarball's). The binary in bin/ is the one running.
+func (h *Handler) unpack(vsn string) (m *Manifest, edited []string, err error) {
 	if !validVersion(vsn) {
-		return nil, fmt.Errorf("%w: %q is not a version", ErrNoRelease, vsn)
+		return nil, nil, fmt.Errorf("%w: %q is not a version", ErrNoRelease, vsn)
 	}
 	dir := h.dir(vsn)
 	tarball := filepath.Join(dir, TarballFile(h.name))
@@ -118,14 +121,19 @@ func (h *Handler) unpack(vsn string) (*Manifest, error) {
 	_, merr := os.Stat(manifest)
 	switch {
 	case terr == nil:
-		if err := Unpack(tarball, h.root, "releases/"+vsn+"/"); err != nil {
-			return nil, err
+		prefix := "releases/" + vsn + "/"
+		if edited, err = UnpackMissing(tarball, h.root, prefix); err != nil {
+			return nil, nil, err
+		}
+		for i := range edited {
+			edited[i] = strings.TrimPrefix(edited[i], prefix)
 		}
 	case merr != nil:
-		return nil, fmt.Errorf("%w: release %s %s: no %s nor %s in %s (copy the release's tarball there)",
+		return nil, nil, fmt.Errorf("%w: release %s %s: no %s nor %s in %s (copy the release's tarball there)",
 			ErrNoRelease, h.name, vsn, TarballFile(h.name), ManifestFile(h.name), dir)
 	}
-	return h.readManifest(vsn)
+	m, err = h.readManifest(vsn)
+	return m, edited, err
 }
 
 func (h *Handler) readManifest(vsn string) (*Manifest, error) {

@@ -225,6 +225,14 @@ func (s *Step) Check(file string, from, to *Manifest) error {
 			if specChild(to.Start, in.Args[0], in.Args[1]) == nil {
 				return fail(in, "supervisor %s has no child %s in release %s", in.Args[0], in.Args[1], to.Version)
 			}
+		case OpStartTree:
+			if to.Start == nil || !to.Start.IsSupervisor() || to.Start.ID != in.Args[0] {
+				return fail(in, "release %s has no top-level supervisor %s", to.Version, in.Args[0])
+			}
+		case OpStopTree:
+			if from.Start == nil || !from.Start.IsSupervisor() || from.Start.ID != in.Args[0] {
+				return fail(in, "release %s has no top-level supervisor %s", from.Version, in.Args[0])
+			}
 		case OpStopChild:
 			if specChild(from.Start, in.Args[0], in.Args[1]) == nil {
 				return fail(in, "supervisor %s has no child %s in release %s", in.Args[0], in.Args[1], from.Version)

@@ -48,6 +48,9 @@ type Step struct {
 //	start_child SUP ID      start child ID of supervisor SUP from the new spec
 //	stop_child SUP ID       stop child ID of SUP and forget its spec
 //	change_child SUP ID     stop child ID and start it again from the new spec
+//	start_tree SUP          start the new release's top-level supervisor SUP,
+//	                        its whole tree, as a boot does
+//	stop_tree SUP           stop the top-level supervisor SUP, its whole tree
 //	restart_new_binary WHY  the release needs another node binary: no hot upgrade
 type Instr struct {
 	Op   string
@@ -68,6 +71,8 @@ const (
 	OpStartChild     = "start_child"
 	OpStopChild      = "stop_child"
 	OpChangeChild    = "change_child"
+	OpStartTree      = "start_tree"
+	OpStopTree       = "stop_tree"
 	OpRestartBinary  = "restart_new_binary"
 )
 
@@ -76,7 +81,8 @@ const (
 var arity = map[string]int{
 	OpAddModule: 2, OpDeleteModule: 1, OpLoadObjectCode: 2, OpPointOfNoRet: 0,
 	OpSuspend: 1, OpLoad: 1, OpCodeChange: 3, OpResume: 1,
-	OpStartChild: 2, OpStopChild: 2, OpChangeChild: 2, OpRestartBinary: -1,
+	OpStartChild: 2, OpStopChild: 2, OpChangeChild: 2, OpStartTree: 1, OpStopTree: 1,
+	OpRestartBinary: -1,
 }
 
 func (in Instr) String() string {
@@ -156,7 +162,11 @@ func step(a, b *Manifest, up bool) *Step {
 		}
 	}
 	for _, c := range specChanges(a.Start, b.Start) {
-		add(c.op, c.sup, c.id)
+		if c.id == "" {
+			add(c.op, c.sup)
+		} else {
+			add(c.op, c.sup, c.id)
+		}
 	}
 	return s
 }
@@ -187,10 +197,20 @@ type specChange struct{ op, sup, id string }
 
 // specChanges compares two start specs supervisor by supervisor: children
 // stopped (in a only), changed, and started (in b only), in that order. A
-// new supervisor is started whole by its parent's start_child.
+// new supervisor is started whole by its parent's start_child; a new
+// top-level one, which has no parent, by start_tree, and a top-level one
+// gone is stopped by stop_tree.
 func specChanges(a, b *ChildSpec) []specChange {
 	as, bs := supervisors(a), supervisors(b)
 	var stops, changes, starts []specChange
+	if len(as) > 0 && (len(bs) == 0 || as[0].ID != bs[0].ID) {
+		stops = append(stops, specChange{OpStopTree, as[0].ID, ""})
+		as = nil // its children go with it
+	}
+	if len(bs) > 0 && (len(as) == 0 || as[0].ID != bs[0].ID) {
+		starts = append(starts, specChange{OpStartTree, bs[0].ID, ""})
+		bs = nil // started whole
+	}
 	for _, sb := range bs {
 		sa := find(as, sb.ID)
 		if sa == nil {

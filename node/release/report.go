@@ -19,7 +19,8 @@ type Report struct {
 	Release   string
 	From, To  string
 	Up        bool
-	Check     bool // a rehearsal: nothing changed
+	Check     bool     // a rehearsal: nothing changed
+	Edited    []string // files of releases/<vsn>/ edited by hand, kept over the tarball's
 	Modules   []ModuleReport
 	Procs     []ProcReport
 	Children  []ChildReport
@@ -64,6 +65,13 @@ func (r *Report) Format(w io.Writer) {
 		verb = "check of " + verb
 	}
 	fmt.Fprintf(w, "%s of %s %s -> %s\n", verb, r.Release, r.From, r.To)
+	for _, f := range r.Edited {
+		if f == RelupFile {
+			fmt.Fprintf(w, "  %s: edited by hand, validated\n", f)
+		} else {
+			fmt.Fprintf(w, "  %s: edited by hand, kept\n", f)
+		}
+	}
 	for _, m := range r.Modules {
 		line := fmt.Sprintf("  module %-16s %s", m.Name, m.Action)
 		switch {
@@ -103,17 +111,18 @@ func (r *Report) Format(w io.Writer) {
 		fmt.Fprintln(w, line)
 	}
 	for outcome, n := range counts {
-		fmt.Fprintf(w, "  ... and %d more processes %s\n", n, outcome)
+		fmt.Fprintf(w, "  ... and %s %s\n", plural(n, "more process", "more processes"), outcome)
 	}
 	for _, c := range r.Children {
-		line := fmt.Sprintf("  %s %s %s", c.Op, c.Supervisor, c.ID)
+		line := strings.TrimSpace(fmt.Sprintf("  %s %s %s", c.Op, c.Supervisor, c.ID))
+		line = "  " + line
 		if c.Err != "" {
 			line += ": " + c.Err
 		}
 		fmt.Fprintln(w, line)
 	}
 	if !r.Check {
-		fmt.Fprintf(w, "  %d processes suspended for %v; took %v\n", len(r.Procs), r.Suspended.Round(time.Microsecond), r.Took.Round(time.Microsecond))
+		fmt.Fprintf(w, "  %s suspended for %v; took %v\n", plural(len(r.Procs), "process", "processes"), r.Suspended.Round(time.Microsecond), r.Took.Round(time.Microsecond))
 	}
 	if r.Permanent {
 		fmt.Fprintf(w, "  %s is permanent\n", r.To)
@@ -203,4 +212,12 @@ func (r *Report) String() string {
 	var b strings.Builder
 	r.Format(&b)
 	return b.String()
+}
+
+// plural is n with the noun that agrees with it: "1 process", "2 processes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

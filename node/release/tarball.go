@@ -3,6 +3,7 @@ package release
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -144,15 +145,30 @@ func readDigest(file string) (string, error) {
 // upgrade unpacks releases/<vsn>/ alone, leaving bin/ to the binary that
 // runs.
 func Unpack(file, root, prefix string) error {
+	_, err := unpack(file, root, prefix, false)
+	return err
+}
+
+// UnpackMissing is Unpack for a release already unpacked, in part or
+// whole: it verifies the tarball as Unpack does, but writes only the files
+// missing under root and leaves those there as they stand, as OTP runs
+// releases/<vsn>/ as it finds it. It returns the files kept that differ
+// from the tarball's (slash-separated, from root): those edited by hand.
+func UnpackMissing(file, root, prefix string) (edited []string, err error) {
+	return unpack(file, root, prefix, true)
+}
+
+func unpack(file, root, prefix string, keep bool) (edited []string, err error) {
 	want, err := readDigest(file + ".sha256")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNoRelease, err)
+		return nil, fmt.Errorf("%w: %v", ErrNoRelease, err)
 	}
 	defer f.Close()
+	matched := 0 // entries under prefix
 	h := sha256.New()
 	var written []string // temporary files, each beside its destination
 	defer func() {
@@ -163,7 +179,7 @@ func Unpack(file, root, prefix string) error {
 	}()
 	_, err = walk(file, io.TeeReader(f, h), func(hdr *tar.Header, r io.Reader) error {
 		if !strings.HasPrefix(hdr.Name, prefix) {
-			if len(written) > 0 {
+			if matched > 0 {
 				// Past the entries wanted (Pack writes a release's
 				// directory before its binary): the digest vouches for the
 				// rest, which need not be decompressed.
@@ -172,7 +188,15 @@ func Unpack(file, root, prefix string) error {
 			_, err := io.Copy(io.Discard, r)
 			return err
 		}
+		matched++
 		dst := filepath.Join(root, filepath.FromSlash(hdr.Name))
+		if have, err := os.ReadFile(dst); keep && err == nil {
+			ours, err := io.ReadAll(r)
+			if err == nil && !bytes.Equal(have, ours) {
+				edited = append(edited, hdr.Name)
+			}
+			return err
+		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
@@ -186,22 +210,22 @@ func Unpack(file, root, prefix string) error {
 		return errors.Join(err, out.Close())
 	})
 	if _, cerr := io.Copy(h, f); cerr != nil { // what walk left unread
-		return cerr
+		return nil, cerr
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		// Said rather than a fault of the stream it explains.
-		return fmt.Errorf("%w: %s has sha256 %s, but %s.sha256 says %s", ErrCorrupt, file, got, filepath.Base(file), want)
+		return nil, fmt.Errorf("%w: %s has sha256 %s, but %s.sha256 says %s", ErrCorrupt, file, got, filepath.Base(file), want)
 	}
 	if err != nil && err != errDone {
-		return err
+		return nil, err
 	}
 	for _, tmp := range written {
 		if err := os.Rename(tmp, strings.TrimSuffix(tmp, ".unpack")); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	written = nil
-	return nil
+	return edited, nil
 }
 
 // errDone ends a walk that has read what it wanted.

@@ -38,7 +38,7 @@ func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
 	if vsn == from.Version {
 		return nil, fmt.Errorf("%w: release %s %s is the one running", ErrNoRelease, h.name, vsn)
 	}
-	to, err := h.unpack(vsn)
+	to, edited, err := h.unpack(vsn)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,11 @@ func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s upgrades from %s; the node runs %s", ErrWrongFrom, file, steps(plan.Up), from.Version)
 	}
-	return h.run(start, file, step, from, to, opts)
+	rep, err := h.run(start, file, step, from, to, opts)
+	if rep != nil {
+		rep.Edited = edited
+	}
+	return rep, err
 }
 
 // Downgrade moves the node back to release vsn, unpacked in
@@ -66,7 +70,7 @@ func (h *Handler) Downgrade(vsn string, opts Options) (*Report, error) {
 	if vsn == from.Version {
 		return nil, fmt.Errorf("%w: release %s %s is the one running", ErrNoRelease, h.name, vsn)
 	}
-	to, err := h.unpack(vsn)
+	to, _, err := h.unpack(vsn)
 	if err != nil {
 		return nil, err
 	}
@@ -355,10 +359,17 @@ func (x *execution) finish() {
 	for _, in := range x.step.Instrs {
 		var err error
 		sup, id := "", ""
-		if len(in.Args) == 2 {
+		switch len(in.Args) {
+		case 2:
 			sup, id = in.Args[0], in.Args[1]
+		case 1:
+			sup = in.Args[0]
 		}
 		switch in.Op {
+		case OpStopTree:
+			err = x.h.n.StopServer(node.Name(sup), node.Shutdown)
+		case OpStartTree:
+			_, err = x.h.start.startTree(x.to.Start)
 		case OpStopChild:
 			err = x.stopChild(sup, id)
 		case OpChangeChild:

@@ -58,7 +58,7 @@ func runAttach(e *env, args []string) int {
 		err = cerr // the connection broke; nil after Ctrl-D
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "node attach: %v\n", err)
+		fmt.Fprintf(e.stderr, "%s attach: %v\n", e.progName(), err)
 		return exitFail
 	}
 	return exitOK

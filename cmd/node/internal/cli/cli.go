@@ -56,12 +56,25 @@ const (
 // through it, so tests run them in-process with their own streams,
 // environment and signals.
 type env struct {
+	// prog is the program the user ran, which names it in messages:
+	// node, or a release binary's name; "" is node.
+	prog           string
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	// notify relays the given signals to c until the returned function
 	// is called, as signal.Notify and signal.Stop do.
 	notify func(c chan<- os.Signal, sig ...os.Signal) (stop func())
+}
+
+// progName is the name messages give the program: "node", or a release
+// binary's name ("octochat"), so that bin/octochat upgrade's errors begin
+// "octochat upgrade:".
+func (e *env) progName() string {
+	if e.prog == "" {
+		return "node"
+	}
+	return e.prog
 }
 
 func osEnv() *env {
@@ -135,8 +148,8 @@ func (c *command) flags(e *env, name string) *flag.FlagSet {
 }
 
 // printHelp writes a command's help: synopsis, summary, flags, details.
-func (c *command) printHelp(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: node %s\n\n%s\n", c.usage, c.summary)
+func (c *command) printHelp(w io.Writer, prog string, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s %s\n\n%s\n", prog, c.usage, c.summary)
 	var opts strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
@@ -158,11 +171,11 @@ func (c *command) parse(e *env, fs *flag.FlagSet, args []string) (operands []str
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
-			c.printHelp(e.stdout, fs)
+			c.printHelp(e.stdout, e.progName(), fs)
 			return nil, exitOK, false
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "Run 'node %s --help' for usage.\n", fs.Name())
+			fmt.Fprintf(e.stderr, "Run '%s %s --help' for usage.\n", e.progName(), fs.Name())
 			return nil, exitUsage, false
 		}
 		if fs.NArg() == 0 {

@@ -11,7 +11,7 @@ import (
 )
 
 var releaseCmd = &command{
-	usage:   "release [init] [NAME] [--env ENV] [--upgrade [--upfrom VSN]] [--dry-run] [--project DIR]",
+	usage:   "release [init] [NAME] [--env ENV] [--upgrade [--upfrom VSN]] [--dry-run] [--repack VSN] [--project DIR]",
 	summary: "Build a release of the project: _build/ENV/rel/NAME/, its binary and tarball.",
 	help: `Release builds release NAME (default: gex.toml's default_release, else
 its first) of the project in DIR (default "."), a Go module with a gex.toml
@@ -41,6 +41,13 @@ modules are also compiled natively for the binary of that release, which
 loads them hot. --dry-run
 prints the plan and writes nothing.
 
+To change the plan, edit releases/VSN/relup and run node release
+--repack VSN: it validates the relup (a wrong line is refused with its
+number) and packs the tarball and its .sha256 again, building nothing.
+Where the release is deployed, a relup edited in releases/VSN/ is used
+as it stands too: an upgrade unpacks only the files missing there, and
+its report says "relup: edited by hand, validated".
+
 node release init writes a commented gex.toml to start from.
 `,
 }
@@ -53,6 +60,7 @@ func runRelease(e *env, args []string) int {
 	upgrade := fs.Bool("upgrade", false, "also write the relup from an older release")
 	upfrom := fs.String("upfrom", "", "the `VSN` to upgrade from (default the newest older one built)")
 	dryRun := fs.Bool("dry-run", false, "print what would be built, and the relup, writing nothing")
+	repack := fs.String("repack", "", "validate release `VSN`'s edited relup and pack its tarball again, building nothing")
 	project := fs.String("project", ".", "the project's `DIR`")
 	operands, status, ok := releaseCmd.parse(e, fs, args)
 	if !ok {
@@ -65,6 +73,10 @@ func runRelease(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "node release: one release name, not %d\n", len(operands))
 		return exitUsage
 	}
+	if *repack != "" && (*upgrade || *dryRun) {
+		fmt.Fprintf(e.stderr, "node release: --repack builds nothing: it goes without --upgrade and --dry-run\n")
+		return exitUsage
+	}
 	if *upfrom != "" && !*upgrade {
 		fmt.Fprintf(e.stderr, "node release: --upfrom goes with --upgrade\n")
 		return exitUsage
@@ -74,7 +86,7 @@ func runRelease(e *env, args []string) int {
 		name = operands[0]
 	}
 	_, err := release.Build(release.BuildOptions{Project: *project, Name: name, Env: *envName,
-		Upgrade: *upgrade, UpFrom: *upfrom, DryRun: *dryRun, Out: e.stdout})
+		Upgrade: *upgrade, UpFrom: *upfrom, DryRun: *dryRun, Repack: *repack, Out: e.stdout})
 	if errors.Is(err, release.ErrNoConfig) {
 		fmt.Fprintf(e.stderr, "node release: %v\n", err)
 		return exitFail

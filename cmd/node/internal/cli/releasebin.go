@@ -126,7 +126,10 @@ func (rb *relBin) remote(e *env, cmd string, args []string) int {
 		fmt.Fprintf(e.stderr, "%s %s: %v\n", rb.name, cmd, err)
 		return exitFail
 	}
-	return commands[cmd].run(e, append([]string{"--name", name}, args...))
+	// node's command speaks as this binary: "octochat upgrade: ...".
+	as := *e
+	as.prog = rb.name
+	return commands[cmd].run(&as, append([]string{"--name", name}, args...))
 }
 
 func (rb *relBin) version(e *env) int {

@@ -41,10 +41,10 @@ func (r remote) socket() string { return r.dir.Socket(r.name) }
 // A node that is not running is the common case, and gets a plain word.
 func (r remote) fail(e *env, cmd string, err error) int {
 	if errors.Is(err, attach.ErrNotRunning) {
-		fmt.Fprintf(e.stderr, "node %s: node %s is not running (nothing answers on %s)\n", cmd, r.name, r.socket())
+		fmt.Fprintf(e.stderr, "%s %s: node %s is not running (nothing answers on %s)\n", e.progName(), cmd, r.name, r.socket())
 		return exitFail
 	}
-	fmt.Fprintf(e.stderr, "node %s: %v\n", cmd, err)
+	fmt.Fprintf(e.stderr, "%s %s: %v\n", e.progName(), cmd, err)
 	return exitFail
 }
 
@@ -58,12 +58,12 @@ func (c *command) parseRemote(e *env, name string, want int, args []string) (r r
 		return remote{}, nil, status, false
 	}
 	if len(operands) != want {
-		fmt.Fprintf(e.stderr, "node %s: want %d arguments, got %d\nRun 'node %s --help' for usage.\n", name, want, len(operands), name)
+		fmt.Fprintf(e.stderr, "%[1]s %[2]s: want %[3]d arguments, got %[4]d\nRun '%[1]s %[2]s --help' for usage.\n", e.progName(), name, want, len(operands))
 		return remote{}, nil, exitUsage, false
 	}
 	r, err := newRemote(e, *nodeName)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "node %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", e.progName(), name, err)
 		return remote{}, nil, exitUsage, false
 	}
 	return r, operands, exitOK, true

@@ -43,7 +43,7 @@ func runStep(e *env, c *command, name string, args []string) int {
 		return status
 	}
 	if len(operands) != 1 {
-		fmt.Fprintf(e.stderr, "node %s: want one version\nRun 'node %s --help' for usage.\n", name, name)
+		fmt.Fprintf(e.stderr, "%[1]s %[2]s: want one version\nRun '%[1]s %[2]s --help' for usage.\n", e.progName(), name)
 		return exitUsage
 	}
 	var cargs []string
@@ -61,12 +61,12 @@ func runStep(e *env, c *command, name string, args []string) int {
 func control(e *env, name, nodeName string, args []string) int {
 	r, err := newRemote(e, nodeName)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "node %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "%s %s: %v\n", e.progName(), name, err)
 		return exitUsage
 	}
 	err = attach.Control(context.Background(), r.socket(), name, args, e.stdout)
 	if errors.Is(err, attach.ErrUnknownCommand) {
-		fmt.Fprintf(e.stderr, "node %s: node %s runs no release (start one with bin/NAME start)\n", name, r.name)
+		fmt.Fprintf(e.stderr, "%s %s: node %s runs no release (start one with bin/NAME start)\n", e.progName(), name, r.name)
 		return exitFail
 	}
 	if err != nil {
