@@ -28,7 +28,18 @@ type Options struct {
 // error wraps ErrAborted or tells what was refused before anything
 // started. The report tells what was done, or would have been, per module
 // and process.
-func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
+func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) { return h.move(vsn, opts, true) }
+
+// Downgrade moves the node back to release vsn, unpacked in
+// releases/<vsn>/, with the down step of the running release's relup.
+func (h *Handler) Downgrade(vsn string, opts Options) (*Report, error) {
+	return h.move(vsn, opts, false)
+}
+
+// move takes the node to release vsn: up with the step of vsn's relup
+// from the running release, or down with the step of the running
+// release's relup to vsn, as OTP keeps both in the newer release's relup.
+func (h *Handler) move(vsn string, opts Options, up bool) (*Report, error) {
 	if !h.busy.TryLock() {
 		return nil, ErrBusy
 	}
@@ -42,48 +53,29 @@ func (h *Handler) Upgrade(vsn string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	file := filepath.Join(h.dir(vsn), RelupFile)
+	newer, hint := from.Version, ""
+	if up {
+		newer, hint = vsn, " (node release --upgrade writes one)"
+	}
+	file := filepath.Join(h.dir(newer), RelupFile)
 	plan, err := ReadPlan(file)
 	if err != nil {
-		return nil, fmt.Errorf("%w: release %s %s: %w (node release --upgrade writes one)", ErrBadPlan, h.name, vsn, err)
+		return nil, fmt.Errorf("%w: release %s %s: %w%s", ErrBadPlan, h.name, newer, err, hint)
 	}
-	step, ok := plan.StepUp(from.Version)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s upgrades from %s; the node runs %s", ErrWrongFrom, file, steps(plan.Up), from.Version)
-	}
-	rep, err := h.run(start, file, step, from, to, opts)
-	if rep != nil {
-		rep.Edited = edited
-	}
-	return rep, err
-}
-
-// Downgrade moves the node back to release vsn, unpacked in
-// releases/<vsn>/, with the down step of the running release's relup.
-func (h *Handler) Downgrade(vsn string, opts Options) (*Report, error) {
-	if !h.busy.TryLock() {
-		return nil, ErrBusy
-	}
-	defer h.busy.Unlock()
-	start := time.Now()
-	from := h.Current()
-	if vsn == from.Version {
-		return nil, fmt.Errorf("%w: release %s %s is the one running", ErrNoRelease, h.name, vsn)
-	}
-	to, _, err := h.unpack(vsn)
-	if err != nil {
-		return nil, err
-	}
-	file := filepath.Join(h.dir(from.Version), RelupFile)
-	plan, err := ReadPlan(file)
-	if err != nil {
-		return nil, fmt.Errorf("%w: release %s %s: %w", ErrBadPlan, h.name, from.Version, err)
-	}
-	step, ok := plan.StepDown(vsn)
-	if !ok {
+	var step *Step
+	var ok bool
+	if up {
+		if step, ok = plan.StepUp(from.Version); !ok {
+			return nil, fmt.Errorf("%w: %s upgrades from %s; the node runs %s", ErrWrongFrom, file, steps(plan.Up), from.Version)
+		}
+	} else if step, ok = plan.StepDown(vsn); !ok {
 		return nil, fmt.Errorf("%w: %s downgrades to %s, not %s", ErrWrongFrom, file, steps(plan.Down), vsn)
 	}
-	return h.run(start, file, step, from, to, opts)
+	rep, err := h.run(start, file, step, from, to, opts)
+	if rep != nil && up {
+		rep.Edited = edited // the relup and files of vsn, which an upgrade runs
+	}
+	return rep, err
 }
 
 func steps(ss []*Step) string {
